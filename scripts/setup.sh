@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The dpdk-mana authors
+#
+# Sets up a Debian 12 machine to build and test dpdk-mana: Debian packages,
+# then the DPDK driver-SDK headers matching the installed libdpdk-dev, taken
+# from Debian's dpdk source package into a cache outside the source tree.
+# Safe to run any number of times; fast when everything is in place.
+#
+# Environment overrides:
+#   DPDK_MANA_DPDK_SRC   a DPDK source tree or tarball to take the headers from
+#                        instead of Debian's source package
+#   DPDK_MANA_CACHE      cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/dpdk-mana)
+#   DPDK_MANA_NO_APT=1   skip package installation (headers only)
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || die "not root and no sudo: run as root"
+	SUDO=sudo
+fi
+
+PACKAGES=(
+	dpdk dpdk-dev libdpdk-dev dpdk-doc
+	rdma-core libibverbs-dev ibverbs-providers
+	meson ninja-build pkg-config gcc python3 python3-pyelftools
+	iproute2 ethtool xz-utils
+)
+
+install_packages() {
+	[ "${DPDK_MANA_NO_APT:-0}" = 1 ] && return 0
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -q >/dev/null
+	$SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+}
+
+# Add deb-src entries mirroring the configured Debian deb entries (same URIs,
+# suites, components and keyring), unless some deb-src entry exists already.
+ensure_deb_src() {
+	local f=/etc/apt/sources.list.d/dpdk-mana-deb-src.sources
+	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return 0
+	fi
+	log "adding deb-src entries for the configured Debian mirrors ($f)"
+	python3 - "$f" <<'PY' | $SUDO tee "$f" >/dev/null
+import glob, re, sys
+out = []
+# deb822 files
+for path in sorted(glob.glob('/etc/apt/sources.list.d/*.sources')):
+    if path == sys.argv[1]:
+        continue
+    for stanza in re.split(r'\n\s*\n', open(path).read()):
+        fields = {}
+        for line in stanza.splitlines():
+            if line.startswith('#') or ':' not in line or line[0].isspace():
+                continue
+            k, v = line.split(':', 1)
+            fields[k.strip()] = v.strip()
+        if 'deb' not in fields.get('Types', '').split():
+            continue
+        if fields.get('Enabled', 'yes').lower() == 'no':
+            continue
+        if 'debian' not in fields.get('URIs', ''):
+            continue
+        s = ['Types: deb-src']
+        for k in ('URIs', 'Suites', 'Components', 'Signed-By'):
+            if k in fields:
+                s.append('%s: %s' % (k, fields[k]))
+        out.append('\n'.join(s))
+print('\n\n'.join(out))
+PY
+	if grep -qsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null; then
+		grep -hsE '^deb .*debian' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+			sed 's/^deb /deb-src /' | $SUDO tee /etc/apt/sources.list.d/dpdk-mana-deb-src.list >/dev/null
+	fi
+	$SUDO apt-get update -q >/dev/null
+}
+
+# Headers a driver needs that libdpdk-dev does not install (path in the DPDK tree).
+SDK_FILES=(
+	lib/ethdev/ethdev_driver.h
+	lib/ethdev/ethdev_pci.h
+	lib/ethdev/ethdev_vdev.h
+	lib/eal/include/dev_driver.h
+	lib/eal/include/bus_driver.h
+	lib/eal/include/rte_eal_paging.h
+	drivers/bus/pci/bus_pci_driver.h
+	drivers/bus/vdev/bus_vdev_driver.h
+	buildtools/pmdinfogen.py
+	buildtools/coff.py
+)
+
+sdk_complete() {
+	local f
+	for f in "${SDK_FILES[@]}"; do
+		case $f in
+		buildtools/*) [ -f "$1/buildtools/$(basename "$f")" ] || return 1 ;;
+		*) [ -f "$1/include/$(basename "$f")" ] || return 1 ;;
+		esac
+	done
+}
+
+fetch_sdk() {
+	local version dir tmp src top f
+	version=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null) ||
+		die "libdpdk-dev is not installed"
+	dir=$("$here/sdk-path.sh")
+	if [ -z "${DPDK_MANA_DPDK_SRC:-}" ] && [ -f "$dir/VERSION" ] &&
+	   [ "$(cat "$dir/VERSION.deb" 2>/dev/null)" = "$version" ] && sdk_complete "$dir"; then
+		return 0
+	fi
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' RETURN
+	if [ -n "${DPDK_MANA_DPDK_SRC:-}" ]; then
+		src=$DPDK_MANA_DPDK_SRC
+		log "taking SDK headers from $src"
+	else
+		ensure_deb_src
+		log "downloading Debian's dpdk source package $version"
+		(cd "$tmp" && apt-get source --download-only -q "dpdk=$version" >/dev/null 2>&1) ||
+			(cd "$tmp" && $SUDO apt-get source --download-only -q "dpdk=$version" >/dev/null) ||
+			die "could not download dpdk=$version source (check deb-src entries)"
+		src=$(ls "$tmp"/dpdk_*.orig.tar.* | head -n 1)
+		[ -f "$src" ] || die "no orig tarball for dpdk=$version"
+	fi
+	mkdir -p "$tmp/x"
+	if [ -d "$src" ]; then
+		for f in "${SDK_FILES[@]}"; do
+			[ -f "$src/$f" ] || die "$src has no $f: not a DPDK source tree"
+			mkdir -p "$tmp/x/$(dirname "$f")"
+			cp "$src/$f" "$tmp/x/$f"
+		done
+		top=$tmp/x
+	else
+		local pats=()
+		for f in "${SDK_FILES[@]}"; do pats+=("*/$f"); done
+		tar -xf "$src" -C "$tmp/x" --wildcards "${pats[@]}" ||
+			die "$src does not contain the DPDK SDK headers"
+		top=$(find "$tmp/x" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	fi
+	# the source's own version, e.g. 22.11.11
+	local srcver
+	srcver=$(tar -xOf "$src" --wildcards '*/VERSION' 2>/dev/null | head -n 1 || true)
+	[ -n "$srcver" ] || srcver=$(cat "$src/VERSION" 2>/dev/null || true)
+	[ -n "$srcver" ] || srcver=${version%%-*}
+	rm -rf "$dir.new"
+	mkdir -p "$dir.new/include" "$dir.new/buildtools"
+	for f in "${SDK_FILES[@]}"; do
+		case $f in
+		buildtools/*) cp "$top/$f" "$dir.new/buildtools/" ;;
+		*) cp "$top/$f" "$dir.new/include/" ;;
+		esac
+	done
+	echo "$srcver" > "$dir.new/VERSION"
+	echo "$version" > "$dir.new/VERSION.deb"
+	rm -rf "$dir"
+	mv "$dir.new" "$dir"
+	log "SDK headers for DPDK $srcver in $dir"
+}
+
+install_packages
+fetch_sdk
