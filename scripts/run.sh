@@ -44,7 +44,7 @@ export RUNTIME_DIRECTORY=$runtime
 
 eal=(-l 0-1 -d librte_net_mana.so --file-prefix mana-run --log-level 'pmd.net.mana.*:notice')
 tpmd=(--stats-period 1 --nb-cores=1 --rxq="$queues" --txq="$queues"
-      --txd=512 --rxd=512 --auto-start)
+      --txd=256 --rxd=256 --auto-start)
 
 if [ -n "$pci" ]; then
 	# Real hardware: the Azure guide's command line.
@@ -57,11 +57,16 @@ if [ -n "$pci" ]; then
 	echo "run.sh: ${cmd[*]}"
 	(cd "$runtime" && timeout --preserve-status -s INT "$seconds" "${cmd[@]}") >"$log" 2>&1 || true
 else
-	mode=${mode:-io}
+	# Like Azure's vSwitch, the emulated device delivers unicast only to the
+	# vPort's own MAC: forward in "mac" mode, each port addressing the other.
+	mode=${mode:-mac}
+	mac0=00:0d:3a:e0:00:01 mac1=00:0d:3a:e0:00:02
 	emu=$build/emu/cli/mana-emu
 	[ -x "$emu" ] || { echo "run.sh: $emu was not built" >&2; exit 1; }
-	cmd=("$emu" --ports 2 -- dpdk-testpmd "${eal[@]}" --no-huge -m 1024
-	     -a 7870:00:00.0 -- "${tpmd[@]}" --forward-mode="$mode" --tx-first)
+	cmd=("$emu" --ports 2 --mac "$mac0" --mac "$mac1" --strict --
+	     dpdk-testpmd "${eal[@]}" --no-huge -m 1024 -a 7870:00:00.0 --
+	     "${tpmd[@]}" --forward-mode="$mode" --eth-peer=0,"$mac1" --eth-peer=1,"$mac0"
+	     --tx-first)
 	echo "run.sh: ${cmd[*]}"
 	(cd "$runtime" && timeout --preserve-status -s INT "$seconds" "${cmd[@]}") >"$log" 2>&1 || true
 fi
