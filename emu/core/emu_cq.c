@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * mana-emu completion queues: CQE writes with owner bits, CQ doorbells,
+ * consumer tracking, overflow and 8-wrap checks, arm and events.
+ */
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu_priv.h"
+
+/*
+ * Consumer tracking. The driver's CQ head starts at N and the doorbell
+ * carries it modulo 8N (spec §6.2). The core keeps the consumer as a 64-bit
+ * count c of CQEs consumed (head = c + N) and, on each doorbell, advances it
+ * by the smallest step that matches the reported value.
+ *
+ * Overflow: there is no device-visible consumer between doorbells, so the
+ * device cannot stall the way hardware might; it always writes (laps) and
+ * reports an overflow only when it is certain: a doorbell reporting consumer
+ * c while the producer has written k > c + N CQEs means more than N
+ * unconsumed entries existed, so some were overwritten before being read.
+ * The 8-wrap rule is checked on every write: k - c >= 8N -> cq_db_missed
+ * (reported once until the next CQ doorbell).
+ */
+
+static void
+emu_cq_event(struct emu_wq *wq)
+{
+	struct emu_cq *cq = &wq->cq;
+
+	cq->armed = false;
+	wq->st.events++;
+	if (cq->ev_cb != NULL)
+		cq->ev_cb(cq->ev_arg, cq->id);
+	if (cq->ev_fd >= 0) {
+		uint64_t one = 1;
+		ssize_t r = write(cq->ev_fd, &one, sizeof(one));
+
+		(void)r;
+	}
+}
+
+static void
+emu_cq_trace(struct emu_dev *dev, const struct emu_wq *wq, uint32_t slot,
+	     const uint32_t *d, uint32_t info)
+{
+	char b1[512], b2[128];
+	uint32_t full[16];
+
+	memcpy(full, d, GDMA_COMP_DATA_SIZE);
+	full[GDMA_CQE_INFO_DW] = info;
+
+	if (wq->type == EMU_WQ_SQ)
+		mana_fmt_decode(b1, sizeof(b1), mana_tx_comp_oob_fields,
+				MANA_FIELDS_N(mana_tx_comp_oob_fields), d, 0);
+	else
+		mana_fmt_decode(b1, sizeof(b1), mana_rxcomp_oob_fields,
+				MANA_FIELDS_N(mana_rxcomp_oob_fields), d, 0);
+	mana_fmt_decode(b2, sizeof(b2), gdma_cqe_info_fields,
+			MANA_FIELDS_N(gdma_cqe_info_fields),
+			full, 1);
+	if (wq->type == EMU_WQ_RQ)
+		emu_trace(dev, "CQE cq %#x slot %u: %s ppi0 len=%u hash=%#x %s",
+			  wq->cq.id, slot, b1, d[2] & 0xFFFF, d[4], b2);
+	else
+		emu_trace(dev, "CQE cq %#x slot %u: %s %s", wq->cq.id, slot, b1, b2);
+}
+
+void
+emu_cq_write(struct emu_dev *dev, struct emu_wq *wq, const uint32_t data[15])
+{
+	struct emu_cq *cq = &wq->cq;
+	uint64_t k = cq->k;
+	uint32_t slot = (uint32_t)(k % cq->depth);
+	struct gdma_cqe *e = (struct gdma_cqe *)(cq->buf + (size_t)slot * GDMA_CQE_SIZE);
+	uint32_t owner = (uint32_t)((k / cq->depth) + 1) & GDMA_CQE_OWNER_MASK;
+	uint32_t info;
+	uint32_t g[15];
+
+	if (k - cq->consumer >= (uint64_t)MANA_CQ_DB_WRAPS_MAX * cq->depth &&
+	    !cq->missed_reported) {
+		cq->missed_reported = true;
+		emu_violation(dev, EMU_VIOL_CQ_DB_MISSED, cq->id, slot,
+			      "CQ doorbell not rung for %u wraps (%" PRIu64
+			      " CQEs written, consumer reported %" PRIu64 ")",
+			      MANA_CQ_DB_WRAPS_MAX, k, cq->consumer);
+	}
+	if (cq->garbage) {
+		uint32_t i;
+
+		for (i = 0; i < 15; i++)
+			g[i] = (uint32_t)emu_rand(dev);
+		data = g;
+	}
+	memcpy(e->cqe_data, data, GDMA_COMP_DATA_SIZE);
+	info = MANA_VAL(GDMA_CQE_WQ_NUM, wq->id) |
+	       MANA_VAL(GDMA_CQE_IS_SQ, wq->type == EMU_WQ_SQ) |
+	       MANA_VAL(GDMA_CQE_OWNER_BITS, owner);
+	/* bytes 0..59 first, then the owner dword */
+	__atomic_store_n(&e->cqe_info, info, __ATOMIC_RELEASE);
+	cq->k = k + 1;
+	wq->st.cqes++;
+	if (dev->trace)
+		emu_cq_trace(dev, wq, slot, data, info);
+	if (cq->armed)
+		emu_cq_event(wq);
+}
+
+void
+emu_cq_doorbell(struct emu_dev *dev, struct emu_wq *wq, uint64_t value)
+{
+	struct emu_cq *cq = &wq->cq;
+	uint64_t n = cq->depth, m = 8 * n;
+	uint64_t tail = (value >> 32) & 0x7FFFFFFFu;
+	bool arm = (value >> 63) & 1;
+	uint64_t cur, delta, c;
+
+	wq->st.cq_doorbells++;
+	if (dev->trace)
+		emu_trace(dev, "CQ doorbell cq %#x tail_ptr %" PRIu64 " arm %d (written %" PRIu64 ")",
+			  cq->id, tail, arm, cq->k);
+	if (tail >= m) {
+		emu_violation(dev, EMU_VIOL_CQ_DB_BAD_TAIL, cq->id, (uint32_t)tail,
+			      "CQ doorbell tail_ptr %" PRIu64 " >= 8 * depth %" PRIu64,
+			      tail, m);
+	} else {
+		cur = (cq->consumer + n) % m;
+		delta = (tail + m - cur) % m;
+		c = cq->consumer + delta;
+		if (c > cq->k) {
+			emu_violation(dev, EMU_VIOL_CQ_DB_BAD_TAIL, cq->id, (uint32_t)tail,
+				      "CQ doorbell reports consumer %" PRIu64
+				      " beyond the %" PRIu64 " CQEs written",
+				      c, cq->k);
+		} else {
+			if (cq->k - c > n) {
+				wq->st.cq_overflows++;
+				emu_violation(dev, EMU_VIOL_CQ_OVERFLOW, cq->id, (uint32_t)tail,
+					      "%" PRIu64 " CQEs outstanding in a CQ of depth %" PRIu64,
+					      cq->k - c, n);
+			}
+			cq->consumer = c;
+			cq->missed_reported = false;
+		}
+	}
+	if (arm) {
+		wq->st.cq_arms++;
+		cq->armed = true;
+	}
+}

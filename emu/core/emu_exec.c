@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * mana-emu execution: doorbell sampling and dispatch, the step mode and the
+ * device thread that loops over every device.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "emu_priv.h"
+
+static pthread_mutex_t emu_global = PTHREAD_MUTEX_INITIALIZER;
+static struct emu_dev *emu_devs;
+static pthread_t emu_thread;
+static atomic_bool emu_thread_on;
+static atomic_bool emu_thread_quit;
+
+void
+emu_global_lock(void)
+{
+	pthread_mutex_lock(&emu_global);
+}
+
+void
+emu_global_unlock(void)
+{
+	pthread_mutex_unlock(&emu_global);
+}
+
+struct emu_dev **
+emu_global_head(void)
+{
+	return &emu_devs;
+}
+
+uint64_t
+emu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Doorbells                                                                */
+/* ------------------------------------------------------------------------ */
+
+static struct emu_wq *
+emu_page_queue(struct emu_page *pg, uint32_t id, bool cq)
+{
+	uint32_t i;
+
+	for (i = 0; i < pg->n_wqs; i++) {
+		struct emu_wq *wq = pg->wqs[i];
+
+		if (cq ? wq->cq.id == id : wq->id == id)
+			return wq;
+	}
+	return NULL;
+}
+
+static int
+emu_wq_doorbell(struct emu_dev *dev, struct emu_page *pg, uint32_t slot, uint64_t v)
+{
+	enum emu_wq_type type = slot == DOORBELL_OFFSET_SQ ? EMU_WQ_SQ : EMU_WQ_RQ;
+	uint32_t id = (uint32_t)v & GDMA_QUEUE_ID_MASK;
+	uint32_t tail = (uint32_t)(v >> 32);
+	struct emu_wq *wq = emu_page_queue(pg, id, false);
+
+	if (wq == NULL || wq->type != type) {
+		emu_violation(dev, EMU_VIOL_DB_UNKNOWN_QUEUE, id, slot,
+			      "%s doorbell %#" PRIx64 " on page %u: no such %s on this page",
+			      type == EMU_WQ_SQ ? "SQ" : "RQ", v, pg->id,
+			      type == EMU_WQ_SQ ? "SQ" : "RQ");
+		return 1;
+	}
+	wq->st.doorbells++;
+	if (dev->trace)
+		emu_trace(dev, "%s doorbell id %#x tail %#x (consumer %#x)",
+			  type == EMU_WQ_SQ ? "SQ" : "RQ", id, tail, wq->consumer);
+	if (wq->error)
+		return 1;
+	if (type == EMU_WQ_RQ && ((v >> 24) & 0xFF) != 0)
+		emu_violation(dev, EMU_VIOL_RQ_WQE_CNT, id, tail,
+			      "RQ doorbell with wqe_cnt %u (must be 0)",
+			      (uint32_t)((v >> 24) & 0xFF));
+	if (tail & (GDMA_WQE_BU_SIZE - 1)) {
+		emu_violation(dev, EMU_VIOL_DB_BAD_TAIL, id, tail,
+			      "doorbell tail %#x is not a multiple of 32", tail);
+		return 1;
+	}
+	if (tail - wq->consumer > wq->size) {
+		emu_violation(dev, EMU_VIOL_RING_OVERRUN, id, tail,
+			      "doorbell tail %#x is %u bytes ahead of the device consumer %#x, ring is %u",
+			      tail, tail - wq->consumer, wq->consumer, wq->size);
+		wq->error = true;
+		return 1;
+	}
+	wq->tail = tail;
+	if (type == EMU_WQ_SQ)
+		return 1 + emu_sq_process(dev, wq);
+	return 1;
+}
+
+static int
+emu_page_sample(struct emu_dev *dev, struct emu_page *pg)
+{
+	static const uint32_t short_slots[] = {
+		DOORBELL_OFFSET_SQ_SHORT, DOORBELL_OFFSET_RQ_CLIENT,
+		DOORBELL_OFFSET_RQ_SHORT, DOORBELL_OFFSET_CQ_SHORT,
+	};
+	volatile uint64_t *w = pg->words;
+	uint64_t v;
+	uint32_t i;
+	int work = 0;
+
+	if (__atomic_load_n(&w[DOORBELL_OFFSET_SQ / 8], __ATOMIC_RELAXED) != 0) {
+		v = __atomic_exchange_n(&w[DOORBELL_OFFSET_SQ / 8], 0, __ATOMIC_ACQUIRE);
+		if (v)
+			work += emu_wq_doorbell(dev, pg, DOORBELL_OFFSET_SQ, v);
+	}
+	if (__atomic_load_n(&w[DOORBELL_OFFSET_RQ / 8], __ATOMIC_RELAXED) != 0) {
+		v = __atomic_exchange_n(&w[DOORBELL_OFFSET_RQ / 8], 0, __ATOMIC_ACQUIRE);
+		if (v)
+			work += emu_wq_doorbell(dev, pg, DOORBELL_OFFSET_RQ, v);
+	}
+	if (__atomic_load_n(&w[DOORBELL_OFFSET_CQ / 8], __ATOMIC_RELAXED) != 0) {
+		v = __atomic_exchange_n(&w[DOORBELL_OFFSET_CQ / 8], 0, __ATOMIC_ACQUIRE);
+		if (v) {
+			uint32_t id = (uint32_t)v & GDMA_QUEUE_ID_MASK;
+			struct emu_wq *wq = emu_page_queue(pg, id, true);
+
+			if (wq == NULL)
+				emu_violation(dev, EMU_VIOL_DB_UNKNOWN_QUEUE, id,
+					      DOORBELL_OFFSET_CQ,
+					      "CQ doorbell %#" PRIx64 " on page %u: no such CQ on this page",
+					      v, pg->id);
+			else
+				emu_cq_doorbell(dev, wq, v);
+			work++;
+		}
+	}
+	for (i = 0; i < sizeof(short_slots) / sizeof(short_slots[0]); i++) {
+		if (__atomic_load_n(&w[short_slots[i] / 8], __ATOMIC_RELAXED) == 0)
+			continue;
+		v = __atomic_exchange_n(&w[short_slots[i] / 8], 0, __ATOMIC_ACQUIRE);
+		emu_violation(dev, EMU_VIOL_DB_SHORT, (uint32_t)v, short_slots[i],
+			      "write %#" PRIx64 " to doorbell slot %#x (32-bit short / RNIC client doorbells are not used by Ethernet queues on 64-bit hosts); ignored",
+			      v, short_slots[i]);
+		work++;
+	}
+	return work;
+}
+
+int
+emu_dev_pass(struct emu_dev *dev)
+{
+	struct emu_page *pg;
+	int work = 0;
+
+	if (!atomic_load(&dev->removed))
+		for (pg = dev->pages; pg != NULL; pg = pg->next)
+			if (!pg->zombie)
+				work += emu_page_sample(dev, pg);
+	work += emu_wire_poll(dev);
+	if (dev->thread_mode)
+		work += emu_rx_flush(dev, false);
+	return work;
+}
+
+int
+emu_dev_step(struct emu_dev *dev)
+{
+	int total = 0, w;
+
+	if (atomic_load(&emu_thread_on))
+		return -EBUSY;
+	pthread_mutex_lock(&dev->lock);
+	dev->thread_mode = false;
+	do {
+		w = emu_dev_pass(dev);
+		total += w;
+	} while (w > 0);
+	total += emu_rx_flush(dev, true);
+	pthread_mutex_unlock(&dev->lock);
+	return total;
+}
+
+int
+emu_step_all(void)
+{
+	struct emu_dev *d;
+	int total = 0, w, r;
+
+	if (atomic_load(&emu_thread_on))
+		return -EBUSY;
+	do {
+		w = 0;
+		emu_global_lock();
+		for (d = emu_devs; d != NULL; d = d->next) {
+			r = emu_dev_step(d);
+			if (r > 0)
+				w += r;
+		}
+		emu_global_unlock();
+		total += w;
+	} while (w > 0);
+	return total;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Device thread                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void *
+emu_thread_main(void *arg)
+{
+	uint32_t idle = 0;
+
+	(void)arg;
+	while (!atomic_load_explicit(&emu_thread_quit, memory_order_relaxed)) {
+		struct emu_dev *d;
+		int w = 0;
+
+		emu_global_lock();
+		for (d = emu_devs; d != NULL; d = d->next) {
+			pthread_mutex_lock(&d->lock);
+			d->thread_mode = true;
+			w += emu_dev_pass(d);
+			pthread_mutex_unlock(&d->lock);
+		}
+		emu_global_unlock();
+		if (w) {
+			idle = 0;
+		} else if (++idle > 20000) {
+			/* long idle: yield the core (2-core machines) */
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+		} else {
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#else
+			sched_yield();
+#endif
+		}
+	}
+	return NULL;
+}
+
+int
+emu_dev_thread_start(int cpu)
+{
+	int rc;
+
+	if (atomic_exchange(&emu_thread_on, true))
+		return -EALREADY;
+	atomic_store(&emu_thread_quit, false);
+	rc = pthread_create(&emu_thread, NULL, emu_thread_main, NULL);
+	if (rc != 0) {
+		atomic_store(&emu_thread_on, false);
+		return -rc;
+	}
+	pthread_setname_np(emu_thread, "mana-emu");
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_setaffinity_np(emu_thread, sizeof(set), &set);
+	}
+	return 0;
+}
+
+void
+emu_dev_thread_stop(void)
+{
+	struct emu_dev *d;
+
+	if (!atomic_load(&emu_thread_on))
+		return;
+	atomic_store(&emu_thread_quit, true);
+	pthread_join(emu_thread, NULL);
+	emu_global_lock();
+	for (d = emu_devs; d != NULL; d = d->next) {
+		pthread_mutex_lock(&d->lock);
+		d->thread_mode = false;
+		emu_rx_flush(d, true);
+		pthread_mutex_unlock(&d->lock);
+	}
+	emu_global_unlock();
+	atomic_store(&emu_thread_on, false);
+}
+
+bool
+emu_dev_thread_running(void)
+{
+	return atomic_load(&emu_thread_on);
+}
