@@ -1,0 +1,182 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The dpdk-mana authors
+#
+# The mana-emu command: --print-env and the PCI tree, running commands and
+# their exit status, strict-mode violations, the ctl socket, and Debian's
+# dpdk-testpmd finding the emulated function on its PCI bus.
+#
+# Usage: test_cli.sh <mana-emu> <ev-tool> <plugin dir> <work dir>
+
+set -u
+CLI=$1
+TOOL=$2
+PLUGIN_DIR=$3
+WORK=$4
+
+failures=0
+pass() { echo "PASS emu-verbs-cli/$1"; }
+fail() { echo "FAIL emu-verbs-cli/$1: $2"; failures=$((failures + 1)); }
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+chmod 755 "$WORK"
+export TMPDIR=$WORK
+unset MANA_EMU_OPTS MANA_EMU_CONFIG MANA_EMU_DIR LD_PRELOAD SYSFS_PCI_DEVICES
+
+# ------------------------------------------------------------ print-env --
+case_print_env() {
+	local out dir lib pci f
+	out=$("$CLI" --ports 2 --mac 00:0d:3a:11:22:33 --print-env) ||
+		{ fail print_env "exit status $?"; return; }
+	dir=$(sed -n 's/^MANA_EMU_DIR=//p' <<<"$out")
+	lib=$(sed -n 's/^LD_PRELOAD=//p' <<<"$out")
+	[ -n "$dir" ] && [ -d "$dir" ] || { fail print_env "no directory: $out"; return; }
+	grep -qx "SYSFS_PCI_DEVICES=$dir/pci" <<<"$out" ||
+		{ fail print_env "SYSFS_PCI_DEVICES: $out"; return; }
+	grep -qx "MANA_EMU_OPTS=ports=2,mac=00:0d:3a:11:22:33" <<<"$out" ||
+		{ fail print_env "MANA_EMU_OPTS: $out"; return; }
+	[[ $lib == /* ]] && [ -f "$lib" ] && [[ $(basename "$lib") == libmana-emu.so ]] ||
+		{ fail print_env "LD_PRELOAD: $lib"; return; }
+	pass print_env
+
+	pci=$dir/pci/7870:00:00.0
+	for f in vendor:0x1414 device:0x00ba subsystem_vendor:0x1414 \
+		 class:0x020000 numa_node:0; do
+		[ "$(cat "$pci/${f%%:*}")" = "${f#*:}" ] ||
+			{ fail pci_tree "$f: $(cat "$pci/${f%%:*}")"; return; }
+	done
+	[ "$(wc -l < "$pci/resource")" -ge 6 ] || { fail pci_tree "resource lines"; return; }
+	[ "$(basename "$(readlink "$pci/driver")")" = mana ] || { fail pci_tree "driver link"; return; }
+	[ ! -e "$pci/max_vfs" ] || { fail pci_tree "max_vfs present"; return; }
+	grep -qx "PCI_SLOT_NAME=7870:00:00.0" "$pci/uevent" || { fail pci_tree uevent; return; }
+	[ "$(readlink -f "$dir/infiniband/manae_0/device")" = "$(readlink -f "$pci")" ] ||
+		{ fail pci_tree "IB device link"; return; }
+	[ "$(cat "$pci/net/enP30832s0/dev_port")" = 0 ] &&
+	[ "$(cat "$pci/net/enP30832s0d1/dev_port")" = 1 ] &&
+	[ "$(cat "$pci/net/enP30832s0/address")" = 00:0d:3a:11:22:33 ] &&
+	[ "$(cat "$pci/net/enP30832s0/mtu")" = 1500 ] &&
+	[ "$(cat "$pci/net/enP30832s0/operstate")" = down ] ||
+		{ fail pci_tree "netdev files"; return; }
+	pass pci_tree
+	rm -rf "$dir"
+}
+
+# ------------------------------------------------------------- commands --
+case_run() {
+	local rc d
+	"$CLI" -- true || { fail run_command "true: $?"; return; }
+	"$CLI" -- sh -c 'exit 7'
+	rc=$?
+	[ $rc = 7 ] || { fail run_command "exit status $rc, expected 7"; return; }
+	"$CLI" --ports 2 -- sh -c 'echo "$MANA_EMU_DIR" > "$1" &&
+		test "$(cat "$SYSFS_PCI_DEVICES/7870:00:00.0/vendor")" = 0x1414 &&
+		case "$LD_PRELOAD" in */libmana-emu.so) ;; *) exit 9;; esac' \
+		sh "$WORK/dir.txt" || { fail run_command "environment: $?"; return; }
+	d=$(cat "$WORK/dir.txt")
+	[ -n "$d" ] && [ ! -e "$d" ] || { fail run_command "private dir $d left"; return; }
+	"$CLI" -- "$WORK/does-not-exist" 2>/dev/null
+	rc=$?
+	[ $rc = 127 ] || { fail run_command "missing program: $rc"; return; }
+	pass run_command
+
+	"$CLI" --ports 9 -- true 2>"$WORK/err.txt"
+	rc=$?
+	[ $rc = 2 ] && grep -q "ports=9" "$WORK/err.txt" ||
+		{ fail bad_option "rc $rc: $(cat "$WORK/err.txt")"; return; }
+	pass bad_option
+}
+
+# --------------------------------------------------------------- config --
+case_config() {
+	local out
+	printf '# a comment\nports=2\nmtu=9000\nibdev=mana\n' > "$WORK/emu.conf"
+	out=$("$CLI" --config "$WORK/emu.conf" --print-env) ||
+		{ fail config_file "exit status $?"; return; }
+	local dir
+	dir=$(sed -n 's/^MANA_EMU_DIR=//p' <<<"$out")
+	grep -qx "MANA_EMU_CONFIG=$WORK/emu.conf" <<<"$out" &&
+	[ "$(cat "$dir/pci/7870:00:00.0/net/enP30832s0d1/mtu")" = 9000 ] &&
+	[ -d "$dir/infiniband/mana_0" ] ||
+		{ fail config_file "$out"; rm -rf "$dir"; return; }
+	rm -rf "$dir"
+	printf 'ports=2\nmtu=twelve\n' > "$WORK/bad.conf"
+	"$CLI" --config "$WORK/bad.conf" -- true 2>"$WORK/err.txt" &&
+		{ fail config_file "bad file accepted"; return; }
+	grep -q "mtu=twelve.*line 2" "$WORK/err.txt" ||
+		{ fail config_file "message: $(cat "$WORK/err.txt")"; return; }
+	pass config_file
+}
+
+# ------------------------------------------------------------ violations --
+case_strict() {
+	local rc
+	"$CLI" --strict -- "$TOOL" violate >"$WORK/v.out" 2>"$WORK/v.err"
+	rc=$?
+	[ $rc != 0 ] && grep -q "db_unknown_queue" "$WORK/v.err" ||
+		{ fail strict_violations "rc $rc: $(cat "$WORK/v.out" "$WORK/v.err")"; return; }
+	"$CLI" -- "$TOOL" violate >"$WORK/v.out" 2>"$WORK/v.err"
+	rc=$?
+	[ $rc = 0 ] && grep -q "not fatal" "$WORK/v.err" ||
+		{ fail strict_violations "non-strict rc $rc: $(cat "$WORK/v.err")"; return; }
+	pass strict_violations
+}
+
+# ------------------------------------------------------------------ ctl --
+case_ctl() {
+	local inst=$WORK/inst pid i rc
+	"$CLI" --dir "$inst" -- "$TOOL" serve 10000 >"$WORK/serve.out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q ready "$WORK/serve.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	"$CLI" ctl --dir "$inst" stats >"$WORK/stats.out" ||
+		{ fail ctl "stats: $(cat "$WORK/stats.out")"; kill $pid; wait $pid; return; }
+	grep -qx "dev0.pci 7870:00:00.0" "$WORK/stats.out" &&
+	grep -qx "dev0.port0.tx_frames 0" "$WORK/stats.out" ||
+		{ fail ctl "stats content: $(cat "$WORK/stats.out")"; kill $pid; wait $pid; return; }
+	"$CLI" ctl --dir "$inst" config | grep -qx "ports=1" ||
+		{ fail ctl config; kill $pid; wait $pid; return; }
+	"$CLI" ctl --dir "$inst" frobnicate >/dev/null
+	rc=$?
+	[ $rc = 1 ] || { fail ctl "unknown command: rc $rc"; kill $pid; wait $pid; return; }
+	"$CLI" ctl --dir "$inst" remove | grep -qx ok ||
+		{ fail ctl remove; kill $pid; wait $pid; return; }
+	wait $pid
+	rc=$?
+	[ $rc = 0 ] && grep -qx DEVICE_FATAL "$WORK/serve.out" ||
+		{ fail ctl "removal not seen: rc $rc: $(cat "$WORK/serve.out")"; return; }
+	[ ! -e "$inst/pci/7870:00:00.0" ] || { fail ctl "PCI dir after remove"; return; }
+	pass ctl
+}
+
+# -------------------------------------------------------------- testpmd --
+case_testpmd() {
+	local log=$WORK/testpmd.log rc
+	if ! command -v dpdk-testpmd >/dev/null; then
+		echo "SKIP emu-verbs-cli/testpmd_pci_scan: no dpdk-testpmd"
+		return
+	fi
+	mkdir -p "$WORK/rt"
+	# a bare plugin name + LD_LIBRARY_PATH: EAL refuses -d paths below a
+	# world-writable directory
+	(cd "$WORK" && echo quit | RUNTIME_DIRECTORY=$WORK/rt \
+		LD_LIBRARY_PATH=$PLUGIN_DIR timeout -s INT 60 \
+		"$CLI" --ports 2 -- dpdk-testpmd -d librte_net_mana.so \
+		-a 7870:00:00.0 --no-huge -m 1024 --file-prefix evcli$$ \
+		--log-level=lib.eal:debug -- -i) >"$log" 2>&1
+	rc=$?
+	grep -q "Probe PCI driver: net_mana (1414:00ba) device: 7870:00:00.0" "$log" ||
+		{ fail testpmd_pci_scan "rc $rc, no probe: $(tail -20 "$log")"; return; }
+	pass testpmd_pci_scan
+}
+
+case_print_env
+case_run
+case_config
+case_strict
+case_ctl
+case_testpmd
+echo "emu-verbs-cli: $failures failed"
+[ $failures = 0 ]

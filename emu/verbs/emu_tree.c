@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * Creation and removal of the sysfs-like files DPDK's PCI bus and a
+ * verbs user read for an emulated MANA function.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu_config.h"
+#include "emu_tree.h"
+
+#define TREE_PATH_MAX 512
+
+static int
+write_file(const char *path, const char *content)
+{
+	char tmp[TREE_PATH_MAX + 8];
+	FILE *f;
+	int ret = 0;
+
+	/* write then rename, so readers never see a half-written file */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return -errno;
+	if (fputs(content, f) == EOF)
+		ret = -EIO;
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) != 0)
+		ret = -errno;
+	if (ret != 0)
+		unlink(tmp);
+	return ret;
+}
+
+static int
+write_fmt(const char *dir, const char *name, const char *content)
+{
+	char path[TREE_PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	return write_file(path, content);
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char buf[TREE_PATH_MAX];
+	char *p;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void
+emu_tree_ifname(char *buf, const char *pci, unsigned int port)
+{
+	unsigned int domain = 0, bus = 0, dev = 0, fn = 0;
+
+	/* Azure-like VF names: enP<domain>s<slot>, suffixed per vPort */
+	if (sscanf(pci, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4)
+		domain = 0;
+	/* "enP<domain>s<slot>[d<port>]", like Azure VF names */
+	if (port == 0)
+		snprintf(buf, EMU_TREE_IFNAME_LEN, "enP%us%u", domain & 0xffff,
+			 ((bus & 0xff) * 32 + (dev & 0x1f)) * 8 + (fn & 7));
+	else
+		snprintf(buf, EMU_TREE_IFNAME_LEN, "enP%us%ud%u",
+			 domain & 0xffff,
+			 ((bus & 0xff) * 32 + (dev & 0x1f)) * 8 + (fn & 7),
+			 port & 7);
+}
+
+static int
+netdev_create(const char *pcidir, const char *pci, unsigned int port,
+	      const uint8_t *mac, unsigned int mtu, int up, unsigned int ifindex)
+{
+	char ifname[EMU_TREE_IFNAME_LEN];
+	char dir[TREE_PATH_MAX];
+	char v[64];
+	struct stat st;
+	int ret;
+
+	emu_tree_ifname(ifname, pci, port);
+	if (snprintf(dir, sizeof(dir), "%s/net/%s", pcidir, ifname) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	if (stat(dir, &st) == 0)
+		return 0;	/* kept across a service reset */
+	ret = mkdir_p(dir);
+	if (ret != 0)
+		return ret;
+	snprintf(v, sizeof(v), "%02x:%02x:%02x:%02x:%02x:%02x\n", mac[0],
+		 mac[1], mac[2], mac[3], mac[4], mac[5]);
+	ret = write_fmt(dir, "address", v);
+	snprintf(v, sizeof(v), "%u\n", port);
+	ret = ret ? ret : write_fmt(dir, "dev_port", v);
+	snprintf(v, sizeof(v), "%u\n", mtu);
+	ret = ret ? ret : write_fmt(dir, "mtu", v);
+	ret = ret ? ret : write_fmt(dir, "operstate", up ? "up\n" : "down\n");
+	/* IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST when up */
+	ret = ret ? ret : write_fmt(dir, "flags", up ? "0x1043\n" : "0x1002\n");
+	snprintf(v, sizeof(v), "%u\n", ifindex);
+	ret = ret ? ret : write_fmt(dir, "ifindex", v);
+	ret = ret ? ret : write_fmt(dir, "carrier", up ? "1\n" : "0\n");
+	return ret;
+}
+
+int
+emu_tree_pci_create(const char *dir, const char *pci, int numa_node,
+		    unsigned int n_ports, const uint8_t (*macs)[6],
+		    unsigned int mtu, const int *netdev_up,
+		    unsigned int ifindex_base)
+{
+	char pcidir[TREE_PATH_MAX], drv[TREE_PATH_MAX], link[TREE_PATH_MAX];
+	char v[128];
+	uint8_t config[256];
+	unsigned int p, i;
+	int ret, fd;
+	ssize_t n;
+
+	if (snprintf(drv, sizeof(drv), "%s/drivers/mana", dir) >= (int)sizeof(drv))
+		return -ENAMETOOLONG;
+	ret = mkdir_p(drv);
+	if (ret != 0)
+		return ret;
+	if (snprintf(pcidir, sizeof(pcidir), "%s/pci/%s", dir, pci) >= (int)sizeof(pcidir))
+		return -ENAMETOOLONG;
+	ret = mkdir_p(pcidir);
+	if (ret != 0)
+		return ret;
+	ret = write_fmt(pcidir, "vendor", "0x1414\n");
+	ret = ret ? ret : write_fmt(pcidir, "device", "0x00ba\n");
+	ret = ret ? ret : write_fmt(pcidir, "subsystem_vendor", "0x1414\n");
+	ret = ret ? ret : write_fmt(pcidir, "subsystem_device", "0x00ba\n");
+	ret = ret ? ret : write_fmt(pcidir, "class", "0x020000\n");
+	snprintf(v, sizeof(v), "%d\n", numa_node);
+	ret = ret ? ret : write_fmt(pcidir, "numa_node", v);
+	snprintf(v, sizeof(v), "PCI_SLOT_NAME=%s\nPCI_ID=1414:00BA\nDRIVER=mana\n",
+		 pci);
+	ret = ret ? ret : write_fmt(pcidir, "uevent", v);
+	if (ret != 0)
+		return ret;
+	{
+		/* BAR0 (64-bit prefetchable memory, 32 KiB), other slots empty:
+		 * 13 lines, as the kernel writes them.
+		 */
+		char res[13 * 64];
+		size_t off = 0;
+
+		off += snprintf(res + off, sizeof(res) - off,
+			"0x00000fe000000000 0x00000fe000007fff 0x000000000014220c\n");
+		for (i = 1; i < 13; i++)
+			off += snprintf(res + off, sizeof(res) - off,
+				"0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+		ret = write_fmt(pcidir, "resource", res);
+		if (ret != 0)
+			return ret;
+	}
+	/* minimal config space: ids, class, header type 0 */
+	memset(config, 0, sizeof(config));
+	config[0] = 0x14; config[1] = 0x14;
+	config[2] = 0xba; config[3] = 0x00;
+	config[9] = 0x00; config[10] = 0x00; config[11] = 0x02;
+	config[0x2c] = 0x14; config[0x2d] = 0x14;
+	config[0x2e] = 0xba; config[0x2f] = 0x00;
+	if (snprintf(link, sizeof(link), "%s/config", pcidir) >= (int)sizeof(link))
+		return -ENAMETOOLONG;
+	fd = open(link, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, config, sizeof(config));
+	close(fd);
+	if (n != (ssize_t)sizeof(config))
+		return -EIO;
+	if (snprintf(link, sizeof(link), "%s/driver", pcidir) >= (int)sizeof(link))
+		return -ENAMETOOLONG;
+	unlink(link);
+	if (symlink("../../drivers/mana", link) != 0)
+		return -errno;
+	for (p = 0; p < n_ports; p++) {
+		ret = netdev_create(pcidir, pci, p, macs[p], mtu,
+				    netdev_up[p], ifindex_base + p);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : 0;
+}
+
+static void
+rm_rf(const char *path)
+{
+	nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+emu_tree_pci_remove(const char *dir, const char *pci)
+{
+	char pcidir[TREE_PATH_MAX];
+
+	snprintf(pcidir, sizeof(pcidir), "%s/pci/%s", dir, pci);
+	rm_rf(pcidir);
+}
+
+int
+emu_tree_ib_create(const char *dir, const char *ibname, const char *pci)
+{
+	char ibdir[TREE_PATH_MAX], link[TREE_PATH_MAX], tgt[TREE_PATH_MAX];
+	int ret;
+
+	if (snprintf(ibdir, sizeof(ibdir), "%s/infiniband/%s", dir, ibname) >= (int)sizeof(ibdir))
+		return -ENAMETOOLONG;
+	ret = mkdir_p(ibdir);
+	if (ret != 0)
+		return ret;
+	ret = write_fmt(ibdir, "node_type", "1: CA\n");
+	ret = ret ? ret : write_fmt(ibdir, "ibdev", ibname);
+	if (ret != 0)
+		return ret;
+	if (snprintf(link, sizeof(link), "%s/device", ibdir) >= (int)sizeof(link))
+		return -ENAMETOOLONG;
+	snprintf(tgt, sizeof(tgt), "../../pci/%s", pci);
+	unlink(link);
+	if (symlink(tgt, link) != 0)
+		return -errno;
+	return 0;
+}
+
+void
+emu_tree_ib_remove(const char *dir, const char *ibname)
+{
+	char ibdir[TREE_PATH_MAX];
+
+	snprintf(ibdir, sizeof(ibdir), "%s/infiniband/%s", dir, ibname);
+	rm_rf(ibdir);
+}
+
+int
+emu_tree_netdev_read(const char *dir, const char *pci, unsigned int port,
+		     const char *attr, long *value)
+{
+	char ifname[EMU_TREE_IFNAME_LEN];
+	char path[TREE_PATH_MAX], buf[64];
+	char *end;
+	FILE *f;
+	long v;
+
+	emu_tree_ifname(ifname, pci, port);
+	snprintf(path, sizeof(path), "%s/pci/%s/net/%s/%s", dir, pci, ifname,
+		 attr);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -errno;
+	if (fgets(buf, sizeof(buf), f) == NULL) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	errno = 0;
+	v = strtol(buf, &end, 0);
+	if (errno != 0 || end == buf)
+		return -EINVAL;
+	*value = v;
+	return 0;
+}
+
+int
+emu_tree_netdev_write(const char *dir, const char *pci, unsigned int port,
+		      const char *attr, const char *value)
+{
+	char ifname[EMU_TREE_IFNAME_LEN];
+	char path[TREE_PATH_MAX];
+
+	emu_tree_ifname(ifname, pci, port);
+	snprintf(path, sizeof(path), "%s/pci/%s/net/%s/%s", dir, pci, ifname,
+		 attr);
+	return write_file(path, value);
+}
+
+void
+emu_tree_remove_all(const char *dir)
+{
+	char path[TREE_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/pci", dir);
+	rm_rf(path);
+	snprintf(path, sizeof(path), "%s/infiniband", dir);
+	rm_rf(path);
+	snprintf(path, sizeof(path), "%s/drivers", dir);
+	rm_rf(path);
+}
+
+void
+emu_tree_ibname(char *buf, size_t len, const struct emu_cfg *cfg,
+		unsigned int index)
+{
+	snprintf(buf, len, "%s_%u", cfg->ibdev_mana ? "mana" : "manae", index);
+}
+
+int
+emu_tree_build(const struct emu_cfg *cfg, const char *dir)
+{
+	char name[64];
+	unsigned int d;
+	int ret;
+
+	emu_tree_remove_all(dir);
+	for (d = 0; d < cfg->n_devs; d++) {
+		ret = emu_tree_pci_create(dir, cfg->pci[d], cfg->numa_node,
+					  cfg->n_ports,
+					  (const uint8_t (*)[6])cfg->mac[d],
+					  cfg->mtu, cfg->netdev_up,
+					  100 + d * EMU_CFG_MAX_PORTS);
+		if (ret != 0)
+			return ret;
+		emu_tree_ibname(name, sizeof(name), cfg, d);
+		ret = emu_tree_ib_create(dir, name, cfg->pci[d]);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
