@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * net_mana private structures, limits, log macros and cross-file prototypes.
+ */
+
+#ifndef MANA_H
+#define MANA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+#include <ethdev_driver.h>
+
+#include <infiniband/verbs.h>
+#include <infiniband/manadv.h>
+
+#include "gdma.h"
+
+/* ---------------------------------------------------------------- logs -- */
+
+extern int mana_logtype_init;
+extern int mana_logtype_driver;
+extern int mana_logtype_rx;
+extern int mana_logtype_tx;
+
+#define MANA_LOG(type, level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, mana_logtype_ ## type, \
+		"mana: %s(): " fmt "\n", __func__, ##__VA_ARGS__)
+
+#define INIT_LOG(level, fmt, ...) MANA_LOG(init, level, fmt, ##__VA_ARGS__)
+#define DRV_LOG(level, fmt, ...) MANA_LOG(driver, level, fmt, ##__VA_ARGS__)
+
+#ifdef RTE_ETHDEV_DEBUG_RX
+#define RX_LOG(level, fmt, ...) MANA_LOG(rx, level, fmt, ##__VA_ARGS__)
+#else
+#define RX_LOG(level, fmt, ...) do { } while (0)
+#endif
+#ifdef RTE_ETHDEV_DEBUG_TX
+#define TX_LOG(level, fmt, ...) MANA_LOG(tx, level, fmt, ##__VA_ARGS__)
+#else
+#define TX_LOG(level, fmt, ...) do { } while (0)
+#endif
+
+/* -------------------------------------------------------------- limits -- */
+
+#define MANA_PCI_VENDOR_ID		0x1414
+#define MANA_PCI_DEVICE_ID_PF		0x00b9
+#define MANA_PCI_DEVICE_ID_VF		0x00ba
+
+#define MANA_GDMA_DEVICE_MANA		2	/* vendor_part_id of the Ethernet IB device */
+#define MANA_MAX_MAC_ARGS		8
+#define MANA_MIN_MTU			RTE_ETHER_MIN_MTU	/* 68 */
+#define MANA_MAX_MTU			9000
+#define MANA_MAX_QUEUES			64	/* verbs indirection table, each RQ once */
+#define MANA_MIN_DESC			64	/* CQ of 64 x 64 B = one 4 KiB page */
+#define MANA_DEFAULT_DESC		256
+#define MANA_TX_MAX_SGE			MAX_TX_WQE_SGL_ENTRIES	/* 30 */
+#define MANA_RX_MAX_SGE			MAX_RX_WQE_SGL_ENTRIES	/* 15 */
+#define MANA_TSO_MAX_HDR		255	/* last_vbytes is 8 bits */
+#define MANA_TSO_MAX_MSS		16383	/* client_data_unit is 14 bits */
+#define MANA_TSO_MAX_SIZE		(64 * 1024 - 1)
+
+#define MANA_RSS_HF \
+	(RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP | \
+	 RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_IPV6 | \
+	 RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_NONFRAG_IPV6_UDP)
+
+#define MANA_RX_OFFLOADS \
+	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM | \
+	 RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_VLAN_STRIP | \
+	 RTE_ETH_RX_OFFLOAD_RSS_HASH | RTE_ETH_RX_OFFLOAD_SCATTER)
+
+#define MANA_TX_OFFLOADS \
+	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM | \
+	 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS | \
+	 RTE_ETH_TX_OFFLOAD_VLAN_INSERT | RTE_ETH_TX_OFFLOAD_TCP_TSO)
+
+/* mbuf flags the TX burst acts on; anything else is refused by tx_prepare. */
+#define MANA_TX_OFFLOAD_MASK \
+	(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM | \
+	 RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_VLAN)
+
+/* ----------------------------------------------------- memory regions -- */
+
+/** One registered range as the data path sees it. */
+struct mana_mr_entry {
+	uintptr_t start;
+	uintptr_t end;		/**< exclusive */
+	uint32_t lkey;
+};
+
+/** Immutable sorted table, published by pointer; replaced, never edited. */
+struct mana_mr_table {
+	struct mana_mr_table *retired_next;	/**< control-path free list */
+	uint32_t n;
+	struct mana_mr_entry e[];
+};
+
+/** Per-queue last-hit cache. */
+struct mana_mr_cache {
+	uintptr_t start;
+	uintptr_t end;
+	uint32_t lkey;
+};
+
+/** Control-side registry of one port's MRs. */
+struct mana_mr_ctl {
+	rte_spinlock_t lock;
+	struct mana_mr_table *table;	/**< read with an acquire load */
+	struct mana_mr_table *retired;	/**< freed when no burst can run */
+	struct ibv_mr **mrs;
+	uint32_t n_mrs;
+	uint32_t cap_mrs;
+	bool mp_cb_registered;
+};
+
+/* -------------------------------------------------------------- queues -- */
+
+struct mana_priv;
+
+/** Per-queue counters; single writer (the burst). */
+struct mana_rxq_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;	/**< bad length, unknown CQE, CQE without WQE */
+	uint64_t nombuf;
+	uint64_t truncated;
+	uint64_t coalesced;	/**< CQEs carrying more than one packet */
+	uint64_t unknown_cqe;
+	uint64_t cq_overflow;
+	uint64_t doorbells;
+	uint64_t cq_doorbells;
+	uint64_t mr_miss;
+};
+
+struct mana_txq_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;	/**< error CQEs */
+	uint64_t err_cqe[MANA_CQE_TX_NUM];	/**< by type, [0] unused (OKAY) */
+	uint64_t unknown_cqe;
+	uint64_t spurious_cqe;
+	uint64_t cq_overflow;
+	uint64_t doorbells;
+	uint64_t cq_doorbells;
+	uint64_t mr_miss;
+	uint64_t ring_full;
+};
+
+/** A posted RX WQE: the mbuf chain it scatters into. */
+struct mana_rx_desc {
+	struct rte_mbuf *m;
+};
+
+/** A posted TX WQE. */
+struct mana_tx_desc {
+	struct rte_mbuf *m;
+	uint16_t wqe_bu;
+	uint16_t suppressed;
+};
+
+/** Packets decoded from a CQE and not yet handed to the application. */
+struct mana_rx_pend {
+	uint32_t flags;		/**< dword 1 of the RX completion OOB */
+	uint8_t idx;
+	uint8_t cnt;
+	uint16_t len[8];
+	uint32_t hash[8];
+};
+
+struct mana_rxq {
+	/* Data path, read every burst. */
+	uint8_t *wq_buf;
+	uint32_t wq_mask;	/**< ring bytes - 1 */
+	uint32_t wq_head;	/**< BUs */
+	uint32_t wq_id;
+	void *db_page;
+	struct gdma_cqe *cq_buf;
+	uint32_t cq_log2;
+	uint32_t cq_head;
+	uint32_t cq_id;
+	uint32_t cq_unreported;	/**< CQEs consumed since the last CQ doorbell */
+	struct mana_rx_desc *desc;
+	uint32_t desc_mask;
+	uint32_t desc_head;	/**< posted WQEs, free-running */
+	uint32_t desc_tail;	/**< completed WQEs, free-running */
+	uint32_t nb_desc;	/**< power of two */
+	uint16_t nb_sge;
+	uint16_t wqe_bu;
+	uint32_t seg_size;	/**< bytes one mbuf holds after the headroom */
+	uint32_t wqe_capacity;	/**< nb_sge * seg_size */
+	uint16_t port_id;
+	uint16_t queue_id;
+	bool vlan_strip;
+	bool active;		/**< has a hardware RQ (is in the indirection table) */
+	volatile uint8_t removed;
+	volatile uint8_t paused;	/**< control path owns the queue */
+	uint8_t in_burst;		/**< burst running, see mana_rxq_pause() */
+	uint8_t armed;
+	struct rte_mempool *mp;
+	struct mana_mr_cache mr_cache;
+	struct mana_mr_table **mr_table;
+	struct mana_rx_pend pend;
+	struct mana_rxq_stats stats;
+
+	/* Control path. */
+	struct mana_priv *priv;
+	uint16_t nb_desc_req;
+	unsigned int socket;
+	struct rte_eth_rxconf conf;
+	struct ibv_cq *cq;
+	struct ibv_wq *wq;
+	struct ibv_comp_channel *channel;
+	uint32_t wq_size;
+};
+
+struct mana_txq {
+	/* Data path. */
+	uint8_t *sq_buf;
+	uint32_t sq_mask;	/**< ring bytes - 1 */
+	uint32_t sq_size;
+	uint32_t sq_head;	/**< BUs */
+	uint32_t sq_tail;	/**< BUs */
+	uint32_t sq_id;
+	void *db_page;
+	struct gdma_cqe *cq_buf;
+	uint32_t cq_log2;
+	uint32_t cq_head;
+	uint32_t cq_id;
+	uint32_t cq_unreported;
+	struct mana_tx_desc *desc;
+	uint32_t desc_mask;
+	uint32_t desc_head;
+	uint32_t desc_tail;
+	uint32_t nb_desc;	/**< power of two = CQ depth */
+	uint32_t oob_dw0;	/**< vcq_num preset */
+	uint32_t oob_dw1;	/**< vsq_frame and short vPort offset preset */
+	uint32_t long_vp_offset;	/**< non-zero: always use the long OOB */
+	uint16_t port_id;
+	uint16_t queue_id;
+	volatile uint8_t removed;
+	struct mana_mr_cache mr_cache;
+	struct mana_mr_table **mr_table;
+	struct mana_txq_stats stats;
+
+	/* Control path. */
+	struct mana_priv *priv;
+	uint16_t nb_desc_req;
+	unsigned int socket;
+	struct rte_eth_txconf conf;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+};
+
+/* ---------------------------------------------------------------- port -- */
+
+struct mana_priv {
+	struct rte_eth_dev_data *dev_data;
+	struct rte_pci_device *pci_dev;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_pd *parent_pd;
+	struct ibv_device_attr_ex dev_attr;
+	uint8_t ib_port;		/**< 1-based */
+	char ibdev_name[IBV_SYSFS_NAME_MAX];
+	char ibdev_path[IBV_SYSFS_PATH_MAX];
+	char ifname[IF_NAMESIZE];
+	struct rte_ether_addr mac;
+
+	uint16_t max_queues;
+	uint16_t max_desc;		/**< power of two */
+
+	/* RSS */
+	uint8_t rss_key[MANA_HASH_KEY_SIZE];
+	uint64_t rss_hf;
+	uint16_t reta[MANA_INDIRECT_TABLE_SIZE];
+	bool reta_set;			/**< application-provided table */
+	uint16_t reta_eff[MANA_INDIRECT_TABLE_SIZE];	/**< table in force */
+	bool reta_warned;
+	struct ibv_rwq_ind_table *ind_table;
+	struct ibv_qp *rss_qp;
+
+	struct mana_mr_ctl mr;
+	int alloc_socket;
+
+	struct rte_intr_handle *intr_handle;	/**< async events */
+	bool intr_registered;
+	volatile uint8_t removed;
+	bool rmv_notified;
+	bool started;
+	bool admin_down;
+};
+
+static inline struct mana_priv *
+mana_priv(const struct rte_eth_dev *dev)
+{
+	return dev->data->dev_private;
+}
+
+/* ----------------------------------------------------------- mana_mr.c -- */
+
+/**
+ * Register the memory of every mempool and follow mempool creation until
+ * mana_mr_release(). 0 on success, a negative errno value otherwise.
+ */
+int mana_mr_start(struct mana_priv *priv);
+
+/** Free replaced lookup tables; no burst may run. */
+void mana_mr_gc(struct mana_priv *priv);
+
+/** Deregister every MR and free every table; no burst may run. */
+void mana_mr_release(struct mana_priv *priv);
+
+/**
+ * Register [addr, addr + len) if not yet covered.
+ * 0 on success, a negative errno value otherwise.
+ */
+int mana_mr_register(struct mana_priv *priv, void *addr, size_t len);
+
+/** Deregister the MR that starts at @p addr. 0 or -ENOENT. */
+int mana_mr_unregister(struct mana_priv *priv, void *addr, size_t len);
+
+/** Slow-path lookup; fills @p c and returns true on a hit. */
+bool mana_mr_lookup_slow(struct mana_mr_table **tp, struct mana_mr_cache *c,
+			 uintptr_t addr, uint32_t len);
+
+/** lkey covering [addr, addr + len), via the per-queue cache. */
+static __rte_always_inline bool
+mana_mr_lkey(struct mana_mr_table **tp, struct mana_mr_cache *c,
+	     uintptr_t addr, uint32_t len, uint32_t *lkey)
+{
+	if (likely(addr >= c->start && addr + len <= c->end)) {
+		*lkey = c->lkey;
+		return true;
+	}
+	if (!mana_mr_lookup_slow(tp, c, addr, len))
+		return false;
+	*lkey = c->lkey;
+	return true;
+}
+
+/* ---------------------------------------------------- mana_rxq.c / rx -- */
+
+int mana_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t idx,
+			    uint16_t nb_desc, unsigned int socket,
+			    const struct rte_eth_rxconf *conf,
+			    struct rte_mempool *mp);
+void mana_dev_rx_queue_release(struct rte_eth_dev *dev, uint16_t idx);
+
+/**
+ * Create the RX verbs objects (CQs, WQs, indirection table, RSS QP) and
+ * fill every RQ. 0 on success, a negative errno value otherwise.
+ */
+int mana_rx_start(struct rte_eth_dev *dev);
+
+/** Destroy the RX verbs objects and free every posted mbuf. */
+void mana_rx_stop(struct rte_eth_dev *dev);
+
+/**
+ * Re-create the RX side of a started port with the current RSS settings.
+ * 0 on success, a negative errno value otherwise.
+ */
+int mana_rx_restart(struct rte_eth_dev *dev);
+
+/** Frame bytes one RX WQE must hold for @p mtu. */
+uint32_t mana_rx_frame_size(uint16_t mtu);
+
+uint16_t mana_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t mana_rx_burst_removed(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint32_t mana_rx_queue_count(void *rxq);
+int mana_rx_descriptor_status(void *rxq, uint16_t offset);
+
+/**
+ * Post WQEs for every free descriptor slot. Returns the number posted;
+ * does not ring the doorbell.
+ */
+uint32_t mana_rx_refill(struct mana_rxq *rxq);
+
+/** Ring the RQ doorbell with the current head. */
+void mana_rx_ring_doorbell(struct mana_rxq *rxq);
+
+/** Write the CQ doorbell of @p rxq with @p arm. */
+void mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm);
+
+/* ---------------------------------------------------- mana_txq.c / tx -- */
+
+int mana_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t idx,
+			    uint16_t nb_desc, unsigned int socket,
+			    const struct rte_eth_txconf *conf);
+void mana_dev_tx_queue_release(struct rte_eth_dev *dev, uint16_t idx);
+
+/** Create the TX verbs objects. 0 on success, a negative errno value otherwise. */
+int mana_tx_start(struct rte_eth_dev *dev);
+
+/** Destroy the TX verbs objects and free every outstanding mbuf. */
+void mana_tx_stop(struct rte_eth_dev *dev);
+
+uint16_t mana_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t mana_tx_burst_removed(void *txq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t mana_tx_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
+int mana_tx_descriptor_status(void *txq, uint16_t offset);
+
+/** Reap TX completions; returns the number of packets freed. */
+uint32_t mana_tx_reap(struct mana_txq *txq, uint32_t budget);
+
+/* ----------------------------------------------------------- mana.c ----- */
+
+/** Select the socket the verbs buffer allocator uses next. */
+void mana_set_alloc_socket(struct mana_priv *priv, int socket);
+
+/* ------------------------------------------------------ mana_intr.c ----- */
+
+/**
+ * Watch the verbs async-event fd on the interrupt thread.
+ * 0 on success, a negative errno value otherwise.
+ */
+int mana_intr_install(struct rte_eth_dev *dev);
+
+/** Stop watching the async-event fd. */
+void mana_intr_uninstall(struct rte_eth_dev *dev);
+
+/** Mark every queue of @p dev removed (bursts return 0 from now on). */
+void mana_mark_removed(struct rte_eth_dev *dev);
+
+int mana_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int mana_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+
+/**
+ * Set up the RX interrupt vector from the queues' completion channels.
+ * 0 on success, a negative errno value otherwise.
+ */
+int mana_rx_intr_vec_install(struct rte_eth_dev *dev);
+
+/** Release the RX interrupt vector. */
+void mana_rx_intr_vec_uninstall(struct rte_eth_dev *dev);
+
+/* ---------------------------------------------------- mana_xstats.c ----- */
+
+int mana_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int mana_dev_stats_reset(struct rte_eth_dev *dev);
+int mana_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
+			unsigned int n);
+int mana_dev_xstats_get_names(struct rte_eth_dev *dev,
+			      struct rte_eth_xstat_name *names, unsigned int n);
+int mana_dev_xstats_reset(struct rte_eth_dev *dev);
+
+#endif /* MANA_H */

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * Interrupts: verbs async events (device removal, link changes) on the
+ * interrupt thread, and RX queue interrupts through CQ arming.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <rte_interrupts.h>
+#include <rte_malloc.h>
+
+#include "mana.h"
+
+static int
+mana_fd_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+void
+mana_mark_removed(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	uint16_t i;
+
+	priv->removed = 1;
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct mana_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq != NULL)
+			__atomic_store_n(&rxq->removed, 1, __ATOMIC_RELEASE);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct mana_txq *txq = dev->data->tx_queues[i];
+
+		if (txq != NULL)
+			__atomic_store_n(&txq->removed, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void
+mana_intr_handler(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct mana_priv *priv = mana_priv(dev);
+	struct ibv_async_event ev;
+	bool fatal = false, lsc = false;
+
+	while (ibv_get_async_event(priv->ctx, &ev) == 0) {
+		enum ibv_event_type type = ev.event_type;
+
+		ibv_ack_async_event(&ev);
+		switch (type) {
+		case IBV_EVENT_DEVICE_FATAL:
+			fatal = true;
+			break;
+		case IBV_EVENT_PORT_ACTIVE:
+		case IBV_EVENT_PORT_ERR:
+			lsc = true;
+			break;
+		default:
+			DRV_LOG(DEBUG, "port %u: async event %s ignored",
+				dev->data->port_id, ibv_event_type_str(type));
+			break;
+		}
+	}
+	if (fatal) {
+		DRV_LOG(ERR, "port %u: %s removed (IBV_EVENT_DEVICE_FATAL): the port is dead until it is closed and re-probed",
+			dev->data->port_id, priv->ibdev_name);
+		mana_mark_removed(dev);
+		/* the fd may stay readable: stop listening */
+		if (priv->intr_registered) {
+			rte_intr_callback_unregister_pending(priv->intr_handle,
+							     mana_intr_handler,
+							     dev, NULL);
+			priv->intr_registered = false;
+		}
+		if (!priv->rmv_notified && dev->data->dev_conf.intr_conf.rmv) {
+			priv->rmv_notified = true;
+			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
+		}
+		return;
+	}
+	if (lsc)
+		DRV_LOG(DEBUG, "port %u: verbs port state changed (the kernel interface's, not the vPort's)",
+			dev->data->port_id);
+}
+
+int
+mana_intr_install(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	ret = mana_fd_nonblock(priv->ctx->async_fd);
+	if (ret != 0)
+		return ret;
+	priv->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_SHARED);
+	if (priv->intr_handle == NULL)
+		return -ENOMEM;
+	if (rte_intr_fd_set(priv->intr_handle, priv->ctx->async_fd) != 0 ||
+	    rte_intr_type_set(priv->intr_handle, RTE_INTR_HANDLE_EXT) != 0) {
+		ret = -rte_errno;
+		goto err;
+	}
+	ret = rte_intr_callback_register(priv->intr_handle, mana_intr_handler, dev);
+	if (ret != 0)
+		goto err;
+	priv->intr_registered = true;
+	return 0;
+err:
+	rte_intr_instance_free(priv->intr_handle);
+	priv->intr_handle = NULL;
+	return ret;
+}
+
+void
+mana_intr_uninstall(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	if (priv->intr_handle == NULL)
+		return;
+	if (priv->intr_registered) {
+		do {
+			ret = rte_intr_callback_unregister(priv->intr_handle,
+							   mana_intr_handler, dev);
+			if (ret == -EAGAIN)
+				rte_delay_ms(1);
+		} while (ret == -EAGAIN);
+		priv->intr_registered = false;
+	}
+	rte_intr_instance_free(priv->intr_handle);
+	priv->intr_handle = NULL;
+}
+
+/* ------------------------------------------------------- RX interrupts -- */
+
+int
+mana_rx_intr_vec_install(struct rte_eth_dev *dev)
+{
+	uint16_t n = dev->data->nb_rx_queues, i;
+	struct rte_intr_handle *h;
+	int ret;
+
+	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (h == NULL)
+		return -ENOMEM;
+	if (rte_intr_type_set(h, RTE_INTR_HANDLE_EXT) != 0 ||
+	    rte_intr_vec_list_alloc(h, "mana_intr_vec", n) != 0) {
+		ret = -rte_errno;
+		goto err;
+	}
+	for (i = 0; i < n; i++) {
+		struct mana_rxq *rxq = dev->data->rx_queues[i];
+		int fd = rxq->channel->fd;
+
+		ret = mana_fd_nonblock(fd);
+		if (ret != 0)
+			goto err;
+		if (rte_intr_vec_list_index_set(h, i, RTE_INTR_VEC_RXTX_OFFSET + i) != 0 ||
+		    rte_intr_efds_index_set(h, i, fd) != 0) {
+			ret = -rte_errno;
+			goto err;
+		}
+	}
+	if (rte_intr_nb_efd_set(h, n) != 0 || rte_intr_max_intr_set(h, n + 1) != 0) {
+		ret = -rte_errno;
+		goto err;
+	}
+	dev->intr_handle = h;
+	return 0;
+err:
+	rte_intr_vec_list_free(h);
+	rte_intr_instance_free(h);
+	DRV_LOG(ERR, "port %u: RX interrupt vector: %s", dev->data->port_id,
+		strerror(-ret));
+	return ret;
+}
+
+void
+mana_rx_intr_vec_uninstall(struct rte_eth_dev *dev)
+{
+	struct rte_intr_handle *h = dev->intr_handle;
+
+	if (h == NULL)
+		return;
+	rte_intr_free_epoll_fd(h);
+	rte_intr_vec_list_free(h);
+	rte_intr_instance_free(h);
+	dev->intr_handle = NULL;
+}
+
+int
+mana_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct mana_rxq *rxq = dev->data->rx_queues[qid];
+
+	if (rxq == NULL || rxq->channel == NULL)
+		return -EINVAL;
+	if (rxq->removed)
+		return -EIO;
+	if (!rxq->active)
+		return 0;
+	/* spec §6.4: arm through the CQ doorbell, not ibv_req_notify_cq() */
+	mana_rx_cq_doorbell(rxq, 1);
+	rxq->armed = 1;
+	return 0;
+}
+
+int
+mana_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct mana_rxq *rxq = dev->data->rx_queues[qid];
+	struct ibv_cq *cq;
+	void *ctx;
+	unsigned int n = 0;
+
+	if (rxq == NULL || rxq->channel == NULL)
+		return -EINVAL;
+	rxq->armed = 0;
+	while (ibv_get_cq_event(rxq->channel, &cq, &ctx) == 0)
+		n++;
+	if (n != 0 && rxq->cq != NULL)
+		ibv_ack_cq_events(rxq->cq, n);
+	return 0;
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * Memory registration: mempool chunks and external memory as verbs MRs, and
+ * the lock-free lkey lookup the bursts use.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include "mana.h"
+
+/*
+ * The control path keeps the ibv_mr array under a spinlock. Every change
+ * builds a new sorted table and publishes it with a release store; bursts
+ * read the pointer with an acquire load and never write. A replaced table
+ * goes on a retired list that is freed only when no burst can run (port
+ * stopped or closed), so a reader never sees freed memory.
+ */
+
+static struct mana_mr_table *
+mr_table_build(struct mana_mr_ctl *ctl)
+{
+	struct mana_mr_table *t;
+	uint32_t i, j;
+
+	t = rte_zmalloc("mana_mr_table", sizeof(*t) +
+			ctl->n_mrs * sizeof(struct mana_mr_entry), 0);
+	if (t == NULL)
+		return NULL;
+	for (i = 0; i < ctl->n_mrs; i++) {
+		struct mana_mr_entry e = {
+			.start = (uintptr_t)ctl->mrs[i]->addr,
+			.end = (uintptr_t)ctl->mrs[i]->addr + ctl->mrs[i]->length,
+			.lkey = ctl->mrs[i]->lkey,
+		};
+
+		/* insertion sort: tables are small and built rarely */
+		for (j = i; j > 0 && t->e[j - 1].start > e.start; j--)
+			t->e[j] = t->e[j - 1];
+		t->e[j] = e;
+	}
+	t->n = ctl->n_mrs;
+	return t;
+}
+
+static int
+mr_publish(struct mana_mr_ctl *ctl)
+{
+	struct mana_mr_table *t = mr_table_build(ctl);
+	struct mana_mr_table *old;
+
+	if (t == NULL)
+		return -ENOMEM;
+	old = ctl->table;
+	__atomic_store_n(&ctl->table, t, __ATOMIC_RELEASE);
+	if (old != NULL) {
+		old->retired_next = ctl->retired;
+		ctl->retired = old;
+	}
+	return 0;
+}
+
+static bool
+mr_covered(struct mana_mr_ctl *ctl, uintptr_t start, uintptr_t end)
+{
+	uint32_t i;
+
+	for (i = 0; i < ctl->n_mrs; i++) {
+		uintptr_t s = (uintptr_t)ctl->mrs[i]->addr;
+
+		if (start >= s && end <= s + ctl->mrs[i]->length)
+			return true;
+	}
+	return false;
+}
+
+int
+mana_mr_register(struct mana_priv *priv, void *addr, size_t len)
+{
+	struct mana_mr_ctl *ctl = &priv->mr;
+	struct ibv_mr *mr;
+	int ret = 0;
+
+	if (len == 0)
+		return 0;
+	rte_spinlock_lock(&ctl->lock);
+	if (mr_covered(ctl, (uintptr_t)addr, (uintptr_t)addr + len))
+		goto out;
+	if (ctl->n_mrs == ctl->cap_mrs) {
+		uint32_t cap = ctl->cap_mrs ? ctl->cap_mrs * 2 : 16;
+		struct ibv_mr **mrs = realloc(ctl->mrs, cap * sizeof(*mrs));
+
+		if (mrs == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ctl->mrs = mrs;
+		ctl->cap_mrs = cap;
+	}
+	mr = ibv_reg_mr(priv->pd, addr, len, IBV_ACCESS_LOCAL_WRITE);
+	if (mr == NULL) {
+		ret = -(errno ? errno : ENOMEM);
+		DRV_LOG(ERR, "port %u: ibv_reg_mr(%p, %zu) failed: %s",
+			priv->dev_data->port_id, addr, len, strerror(-ret));
+		goto out;
+	}
+	ctl->mrs[ctl->n_mrs++] = mr;
+	ret = mr_publish(ctl);
+	if (ret != 0) {
+		ctl->n_mrs--;
+		ibv_dereg_mr(mr);
+		goto out;
+	}
+	DRV_LOG(DEBUG, "port %u: MR %p+%zu lkey %#x", priv->dev_data->port_id,
+		addr, len, mr->lkey);
+out:
+	rte_spinlock_unlock(&ctl->lock);
+	return ret;
+}
+
+int
+mana_mr_unregister(struct mana_priv *priv, void *addr, size_t len)
+{
+	struct mana_mr_ctl *ctl = &priv->mr;
+	uint32_t i;
+	int ret = -ENOENT;
+
+	rte_spinlock_lock(&ctl->lock);
+	for (i = 0; i < ctl->n_mrs; i++) {
+		struct ibv_mr *mr = ctl->mrs[i];
+
+		if (mr->addr != addr || mr->length != len)
+			continue;
+		ctl->mrs[i] = ctl->mrs[--ctl->n_mrs];
+		ret = mr_publish(ctl);
+		if (ret != 0) {
+			/* keep the MR rather than leave a stale lkey */
+			ctl->mrs[ctl->n_mrs++] = mr;
+			break;
+		}
+		ibv_dereg_mr(mr);
+		break;
+	}
+	rte_spinlock_unlock(&ctl->lock);
+	return ret;
+}
+
+bool
+mana_mr_lookup_slow(struct mana_mr_table **tp, struct mana_mr_cache *c,
+		    uintptr_t addr, uint32_t len)
+{
+	const struct mana_mr_table *t = __atomic_load_n(tp, __ATOMIC_ACQUIRE);
+	uint32_t lo = 0, hi;
+
+	if (t == NULL)
+		return false;
+	hi = t->n;
+	/* last entry whose start <= addr */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) >> 1;
+
+		if (t->e[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo > 0) {
+		const struct mana_mr_entry *e = &t->e[--lo];
+
+		if (addr + len <= e->end) {
+			c->start = e->start;
+			c->end = e->end;
+			c->lkey = e->lkey;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct mr_walk_arg {
+	struct mana_priv *priv;
+	int ret;
+};
+
+static void
+mr_chunk_cb(struct rte_mempool *mp __rte_unused, void *opaque,
+	    struct rte_mempool_memhdr *memhdr, unsigned int idx __rte_unused)
+{
+	struct mr_walk_arg *a = opaque;
+	int ret;
+
+	ret = mana_mr_register(a->priv, memhdr->addr, memhdr->len);
+	if (ret != 0 && a->ret == 0)
+		a->ret = ret;
+}
+
+static void
+mr_mempool_cb(struct rte_mempool *mp, void *opaque)
+{
+	struct mr_walk_arg *a = opaque;
+
+	rte_mempool_mem_iter(mp, mr_chunk_cb, a);
+}
+
+static void
+mr_unreg_chunk_cb(struct rte_mempool *mp __rte_unused, void *opaque,
+		  struct rte_mempool_memhdr *memhdr, unsigned int idx __rte_unused)
+{
+	mana_mr_unregister(opaque, memhdr->addr, memhdr->len);
+}
+
+static void
+mr_mempool_event_cb(enum rte_mempool_event event, struct rte_mempool *mp,
+		    void *arg)
+{
+	struct mana_priv *priv = arg;
+	struct mr_walk_arg a = { .priv = priv, .ret = 0 };
+
+	if (event == RTE_MEMPOOL_EVENT_READY) {
+		rte_mempool_mem_iter(mp, mr_chunk_cb, &a);
+		if (a.ret != 0)
+			DRV_LOG(WARNING, "port %u: mempool %s not fully registered: %s",
+				priv->dev_data->port_id, mp->name, strerror(-a.ret));
+	} else if (event == RTE_MEMPOOL_EVENT_DESTROY) {
+		rte_mempool_mem_iter(mp, mr_unreg_chunk_cb, priv);
+	}
+}
+
+int
+mana_mr_start(struct mana_priv *priv)
+{
+	struct mr_walk_arg a = { .priv = priv, .ret = 0 };
+	int ret;
+
+	rte_mempool_walk(mr_mempool_cb, &a);
+	if (a.ret != 0) {
+		DRV_LOG(ERR, "port %u: registering mempool memory failed: %s",
+			priv->dev_data->port_id, strerror(-a.ret));
+		return a.ret;
+	}
+	if (!priv->mr.mp_cb_registered) {
+		ret = rte_mempool_event_callback_register(mr_mempool_event_cb, priv);
+		if (ret != 0 && rte_errno != EEXIST) {
+			DRV_LOG(ERR, "port %u: mempool event callback: %s",
+				priv->dev_data->port_id, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		priv->mr.mp_cb_registered = true;
+	}
+	return 0;
+}
+
+void
+mana_mr_gc(struct mana_priv *priv)
+{
+	struct mana_mr_ctl *ctl = &priv->mr;
+	struct mana_mr_table *t;
+
+	rte_spinlock_lock(&ctl->lock);
+	while (ctl->retired != NULL) {
+		t = ctl->retired;
+		ctl->retired = t->retired_next;
+		rte_free(t);
+	}
+	rte_spinlock_unlock(&ctl->lock);
+}
+
+void
+mana_mr_release(struct mana_priv *priv)
+{
+	struct mana_mr_ctl *ctl = &priv->mr;
+	struct mana_mr_table *t;
+	uint32_t i;
+
+	if (ctl->mp_cb_registered) {
+		rte_mempool_event_callback_unregister(mr_mempool_event_cb, priv);
+		ctl->mp_cb_registered = false;
+	}
+	rte_spinlock_lock(&ctl->lock);
+	for (i = 0; i < ctl->n_mrs; i++) {
+		int ret = ibv_dereg_mr(ctl->mrs[i]);
+
+		if (ret != 0)
+			DRV_LOG(DEBUG, "ibv_dereg_mr: %s", strerror(ret));
+	}
+	free(ctl->mrs);
+	ctl->mrs = NULL;
+	ctl->n_mrs = 0;
+	ctl->cap_mrs = 0;
+	t = ctl->table;
+	__atomic_store_n(&ctl->table, NULL, __ATOMIC_RELEASE);
+	rte_free(t);
+	while (ctl->retired != NULL) {
+		t = ctl->retired;
+		ctl->retired = t->retired_next;
+		rte_free(t);
+	}
+	rte_spinlock_unlock(&ctl->lock);
+}

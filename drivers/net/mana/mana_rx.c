@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * RX data path: CQ polling, CQE decoding (single, coalesced, truncated),
+ * mbuf delivery with offload flags, RQ refill and doorbells.
+ */
+
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_net.h>
+#include <rte_prefetch.h>
+
+#include "mana.h"
+#include "gdma_ring.h"
+
+/*
+ * Nothing here calls into rdma-core, takes a lock or divides. Every value
+ * read from a CQE is checked before it is used: a CQE for a WQE that was
+ * never posted, a length larger than the posted buffers, an unknown type or
+ * a lapped CQ is counted and survived.
+ */
+
+#define RX_REFILL_BATCH		64	/* mbufs per rte_pktmbuf_alloc_bulk */
+
+static __rte_always_inline uint64_t
+rx_cq_db_value(uint32_t cq_id, uint32_t head, uint32_t depth, int arm)
+{
+	/* spec §6.2: tail_ptr = head mod 8N; depth is a power of two */
+	uint32_t tail = head & (depth * 8u - 1);
+
+	return (uint64_t)(cq_id & GDMA_QUEUE_ID_MASK) |
+	       ((uint64_t)(tail & 0x7FFFFFFFu) << 32) |
+	       ((uint64_t)(arm ? 1u : 0u) << 63);
+}
+
+void
+mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm)
+{
+	gdma_ring_doorbell(rxq->db_page, DOORBELL_OFFSET_CQ,
+			   rx_cq_db_value(rxq->cq_id, rxq->cq_head,
+					  rxq->nb_desc, arm));
+	rxq->cq_unreported = 0;
+	rxq->stats.cq_doorbells++;
+}
+
+void
+mana_rx_ring_doorbell(struct mana_rxq *rxq)
+{
+	gdma_ring_doorbell(rxq->db_page, DOORBELL_OFFSET_RQ,
+			   gdma_db_rq_value(rxq->wq_id,
+					    rxq->wq_head * GDMA_WQE_BU_SIZE));
+	rxq->stats.doorbells++;
+}
+
+/* Post one RX WQE scattering into the chain @p m. */
+static __rte_always_inline int
+rx_post_one(struct mana_rxq *rxq, struct rte_mbuf *m)
+{
+	struct gdma_sge sgl[MANA_RX_MAX_SGE];
+	struct gdma_wqe hdr;
+	struct rte_mbuf *s = m;
+	uint32_t i;
+
+	for (i = 0; i < rxq->nb_sge; i++, s = s->next) {
+		uintptr_t addr = rte_pktmbuf_mtod(s, uintptr_t);
+		uint32_t lkey;
+
+		if (unlikely(!mana_mr_lkey(rxq->mr_table, &rxq->mr_cache, addr,
+					   rxq->seg_size, &lkey))) {
+			rxq->stats.mr_miss++;
+			return -1;
+		}
+		sgl[i].address = addr;
+		sgl[i].mem_key = lkey;
+		sgl[i].size = rxq->seg_size;
+	}
+	hdr.dw[0] = 0;
+	hdr.dw[1] = gdma_wqe_hdr_dw1(rxq->nb_sge, INLINE_OOB_SMALL_SIZE, 0, false);
+	rxq->wq_head += gdma_wq_write_wqe(rxq->wq_buf, rxq->wq_mask, rxq->wq_head,
+					  &hdr, NULL, INLINE_OOB_SMALL_SIZE,
+					  sgl, rxq->nb_sge);
+	rxq->desc[rxq->desc_head & rxq->desc_mask].m = m;
+	rxq->desc_head++;
+	return 0;
+}
+
+uint32_t
+mana_rx_refill(struct mana_rxq *rxq)
+{
+	struct rte_mbuf *mbufs[RX_REFILL_BATCH];
+	uint32_t nsge = rxq->nb_sge;
+	uint32_t per_batch = RX_REFILL_BATCH / nsge;
+	uint32_t posted = 0;
+
+	for (;;) {
+		uint32_t room = rxq->nb_desc - (rxq->desc_head - rxq->desc_tail);
+		uint32_t nwqe = RTE_MIN(room, per_batch);
+		uint32_t w, k;
+
+		if (nwqe == 0)
+			break;
+		if (unlikely(rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, nwqe * nsge) != 0)) {
+			/* retried by the next burst: the RQ never shrinks for good */
+			rxq->stats.nombuf += nwqe;
+			break;
+		}
+		for (w = 0, k = 0; w < nwqe; w++, k += nsge) {
+			struct rte_mbuf *head = mbufs[k];
+			uint32_t j;
+
+			for (j = 1; j < nsge; j++)
+				mbufs[k + j - 1]->next = mbufs[k + j];
+			head->nb_segs = nsge;
+			if (unlikely(rx_post_one(rxq, head) != 0)) {
+				for (; k < nwqe * nsge; k++) {
+					mbufs[k]->next = NULL;
+					mbufs[k]->nb_segs = 1;
+					rte_pktmbuf_free_seg(mbufs[k]);
+				}
+				return posted;
+			}
+			posted++;
+		}
+	}
+	return posted;
+}
+
+static __rte_always_inline uint64_t
+rx_ol_flags(uint32_t f)
+{
+	uint64_t ol = 0;
+
+	if (f & MANA_VAL(MANA_RXCOMP_RX_IPHDR_CSUM_SUCCEED, 1))
+		ol |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	else if (f & MANA_VAL(MANA_RXCOMP_RX_IPHDR_CSUM_FAIL, 1))
+		ol |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	if (f & (MANA_VAL(MANA_RXCOMP_RX_TCP_CSUM_SUCCEED, 1) |
+		 MANA_VAL(MANA_RXCOMP_RX_UDP_CSUM_SUCCEED, 1)))
+		ol |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	else if (f & (MANA_VAL(MANA_RXCOMP_RX_TCP_CSUM_FAIL, 1) |
+		      MANA_VAL(MANA_RXCOMP_RX_UDP_CSUM_FAIL, 1)))
+		ol |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	if (f & (MANA_MASK(MANA_RXCOMP_RX_HASHTYPE) << MANA_RXCOMP_RX_HASHTYPE_SHIFT))
+		ol |= RTE_MBUF_F_RX_RSS_HASH;
+	return ol;
+}
+
+/* Take the oldest posted WQE off the ring; NULL if none is posted. */
+static __rte_always_inline struct rte_mbuf *
+rx_pop(struct mana_rxq *rxq)
+{
+	struct mana_rx_desc *d;
+	struct rte_mbuf *m;
+
+	if (unlikely(rxq->desc_head == rxq->desc_tail))
+		return NULL;
+	d = &rxq->desc[rxq->desc_tail & rxq->desc_mask];
+	m = d->m;
+	d->m = NULL;
+	rxq->desc_tail++;
+	return m;
+}
+
+static __rte_always_inline struct rte_mbuf *
+rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
+{
+	struct rte_mbuf *m = rx_pop(rxq);
+
+	if (unlikely(m == NULL)) {
+		/* the device completed a WQE we never posted */
+		rxq->stats.errors++;
+		return NULL;
+	}
+	if (unlikely(len == 0 || len > rxq->wqe_capacity)) {
+		rxq->stats.errors++;
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	if (rxq->nb_sge == 1) {
+		m->data_len = (uint16_t)len;
+	} else {
+		struct rte_mbuf *s = m, *last = m;
+		uint32_t left = len;
+		uint16_t segs = 0;
+
+		while (left > 0) {
+			uint32_t l = RTE_MIN(left, rxq->seg_size);
+
+			s->data_len = (uint16_t)l;
+			left -= l;
+			segs++;
+			last = s;
+			s = s->next;
+		}
+		last->next = NULL;
+		m->nb_segs = segs;
+		if (s != NULL)
+			rte_pktmbuf_free(s);
+	}
+	m->pkt_len = len;
+	m->port = rxq->port_id;
+	m->ol_flags = rx_ol_flags(f);
+	m->hash.rss = hash;
+	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
+					   RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
+	if (f & MANA_VAL(MANA_RXCOMP_RX_VLANTAG_PRESENT, 1)) {
+		m->vlan_tci = (uint16_t)((f >> MANA_RXCOMP_RX_VLAN_ID_SHIFT) &
+					 MANA_MASK(MANA_RXCOMP_RX_VLAN_ID));
+		if (rxq->vlan_strip) {
+			m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+		} else if (unlikely(rte_vlan_insert(&m) != 0)) {
+			/* no headroom for the tag: hand it over stripped */
+			m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+		} else {
+			m->ol_flags |= RTE_MBUF_F_RX_VLAN;
+		}
+	}
+	return m;
+}
+
+/* Decode one RX CQE into rxq->pend. */
+static __rte_always_inline void
+rx_decode(struct mana_rxq *rxq, const struct gdma_cqe *cqe)
+{
+	const struct mana_rxcomp_oob *oob =
+		(const struct mana_rxcomp_oob *)cqe->cqe_data;
+	uint32_t type = MANA_GET(&oob->cqe_hdr, MANA_CQE_HDR_CQE_TYPE);
+	struct mana_rx_pend *p = &rxq->pend;
+	uint32_t i, n = 0;
+
+	p->idx = 0;
+	p->cnt = 0;
+	if (unlikely(MANA_GET(cqe, GDMA_CQE_IS_SQ) != 0 ||
+		     MANA_GET(cqe, GDMA_CQE_WQ_NUM) != rxq->wq_id)) {
+		rxq->stats.unknown_cqe++;
+		return;
+	}
+	p->flags = oob->flags;
+	switch (type) {
+	case CQE_RX_OKAY:
+		p->len[0] = (uint16_t)MANA_GET(&oob->ppi[0].pkt_len_dw, MANA_PPI_PKT_LEN);
+		p->hash[0] = oob->ppi[0].pkt_hash;
+		n = 1;
+		break;
+	case CQE_RX_COALESCED_4:
+		for (i = 0; i < MANA_RXCOMP_OOB_NUM_PPI; i++) {
+			uint32_t l = MANA_GET(&oob->ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN);
+
+			if (l == 0)
+				break;
+			p->len[n] = (uint16_t)l;
+			p->hash[n] = oob->ppi[i].pkt_hash;
+			n++;
+		}
+		break;
+	case CQE_RX_COALESCED_8: {
+		const struct mana_rxcomp_perpkt_info_v2 *v2 =
+			(const struct mana_rxcomp_perpkt_info_v2 *)oob->ppi;
+
+		for (i = 0; i < MANA_RXCOMP_OOB_NUM_PPI; i++) {
+			if (v2[i].pkt_len0 == 0)
+				break;
+			p->len[n] = v2[i].pkt_len0;
+			p->hash[n++] = v2[i].pkt_hash0;
+			if (v2[i].pkt_len1 == 0)
+				break;
+			p->len[n] = v2[i].pkt_len1;
+			p->hash[n++] = v2[i].pkt_hash1;
+		}
+		break;
+	}
+	case CQE_RX_TRUNCATED: {
+		/* the frame did not fit: drop it, it consumed one WQE */
+		struct rte_mbuf *m = rx_pop(rxq);
+
+		rxq->stats.truncated++;
+		if (m != NULL)
+			rte_pktmbuf_free(m);
+		else
+			rxq->stats.errors++;
+		return;
+	}
+	default:
+		rxq->stats.unknown_cqe++;
+		RX_LOG(DEBUG, "rxq %u: CQE type %u ignored", rxq->queue_id, type);
+		return;
+	}
+	if (unlikely(n == 0))
+		rxq->stats.errors++;
+	else if (n > 1)
+		rxq->stats.coalesced++;
+	p->cnt = (uint8_t)n;
+}
+
+uint16_t
+mana_rx_burst_removed(void *q __rte_unused, struct rte_mbuf **pkts __rte_unused,
+		      uint16_t n __rte_unused)
+{
+	return 0;
+}
+
+uint16_t
+mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct mana_rxq *rxq = q;
+	struct mana_rx_pend *p = &rxq->pend;
+	uint32_t consumed = 0;
+	uint64_t bytes = 0;
+	uint16_t nrx = 0;
+
+	if (unlikely(rxq->removed))
+		return 0;
+	__atomic_store_n(&rxq->in_burst, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(rxq->paused | !rxq->active))
+		goto out;
+
+	while (nrx < n) {
+		const struct gdma_cqe *cqe;
+		enum gdma_cq_poll r;
+
+		if (p->idx < p->cnt) {
+			struct rte_mbuf *m;
+			uint32_t len = p->len[p->idx];
+
+			m = rx_deliver(rxq, len, p->hash[p->idx], p->flags);
+			p->idx++;
+			if (likely(m != NULL)) {
+				pkts[nrx++] = m;
+				bytes += len;
+			}
+			continue;
+		}
+		r = gdma_cq_poll(rxq->cq_buf, rxq->cq_log2, rxq->cq_head, &cqe);
+		if (r != GDMA_CQ_VALID) {
+			if (unlikely(r == GDMA_CQ_OVERFLOW))
+				rxq->stats.cq_overflow++;
+			break;
+		}
+		rx_decode(rxq, cqe);
+		rxq->cq_head++;
+		consumed++;
+	}
+	if (consumed != 0) {
+		/*
+		 * Report consumption before re-posting WQEs, every time: the
+		 * device then never sees more than N unreported CQEs (spec
+		 * §6.4 needs one ring per 4 wraps at least; Linux also rings
+		 * once per poll).
+		 */
+		rxq->cq_unreported += consumed;
+		mana_rx_cq_doorbell(rxq, 0);
+	}
+	if (rxq->desc_head - rxq->desc_tail != rxq->nb_desc &&
+	    mana_rx_refill(rxq) != 0)
+		mana_rx_ring_doorbell(rxq);
+	rxq->stats.packets += nrx;
+	rxq->stats.bytes += bytes;
+out:
+	__atomic_store_n(&rxq->in_burst, 0, __ATOMIC_RELEASE);
+	return nrx;
+}
+
+uint32_t
+mana_rx_queue_count(void *q)
+{
+	struct mana_rxq *rxq = q;
+	uint32_t head = rxq->cq_head;
+	uint32_t count = rxq->pend.cnt - rxq->pend.idx;
+	uint32_t i;
+
+	if (rxq->removed || !rxq->active)
+		return 0;
+	for (i = 0; i < rxq->nb_desc; i++) {
+		const struct gdma_cqe *cqe;
+		const struct mana_rxcomp_oob *oob;
+		uint32_t type, k;
+
+		if (gdma_cq_poll(rxq->cq_buf, rxq->cq_log2, head + i, &cqe) !=
+		    GDMA_CQ_VALID)
+			break;
+		oob = (const struct mana_rxcomp_oob *)cqe->cqe_data;
+		type = MANA_GET(&oob->cqe_hdr, MANA_CQE_HDR_CQE_TYPE);
+		if (type == CQE_RX_OKAY) {
+			count++;
+		} else if (type == CQE_RX_COALESCED_4) {
+			for (k = 0; k < MANA_RXCOMP_OOB_NUM_PPI; k++) {
+				if (MANA_GET(&oob->ppi[k].pkt_len_dw, MANA_PPI_PKT_LEN) == 0)
+					break;
+				count++;
+			}
+		}
+	}
+	return RTE_MIN(count, rxq->desc_head - rxq->desc_tail);
+}
+
+int
+mana_rx_descriptor_status(void *q, uint16_t offset)
+{
+	struct mana_rxq *rxq = q;
+
+	if (offset >= rxq->nb_desc)
+		return -EINVAL;
+	if (offset < mana_rx_queue_count(q))
+		return RTE_ETH_RX_DESC_DONE;
+	if (offset < rxq->desc_head - rxq->desc_tail)
+		return RTE_ETH_RX_DESC_AVAIL;
+	return RTE_ETH_RX_DESC_UNAVAIL;
+}
