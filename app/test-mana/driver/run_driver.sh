@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The dpdk-mana authors
+#
+# Runs one case of test-mana-driver under mana-emu (two paired vPorts).
+#
+#   run_driver.sh <build dir> <test program> strict|lax <case>
+#
+# strict: any emulator violation fails the run. EAL files stay in the build tree.
+set -u
+build=$(cd "${1:?build dir}" && pwd)
+prog=${2:?test program}
+mode=${3:?strict|lax}
+case=${4:?case name}
+
+emu=$build/emu/cli/mana-emu
+plugin_dir=$build/drivers/net/mana
+[ -x "$emu" ] || { echo "FAIL: $emu was not built"; exit 1; }
+
+work=$build/app/test-mana/driver/run-$case
+rm -rf "$work"
+mkdir -p "$work/runtime"
+export LD_LIBRARY_PATH=$plugin_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export RUNTIME_DIRECTORY=$work/runtime
+cd "$work" || exit 1
+
+emu_args=(--ports 2)
+[ "$mode" = strict ] && emu_args+=(--strict)
+"$emu" "${emu_args[@]}" -- "$prog" -l 0 -d librte_net_mana.so -a 7870:00:00.0 \
+	--no-huge -m 512 --file-prefix "drv-$case" --log-level 'pmd.net.mana.*:notice' \
+	-- "$case"
+rc=$?
+rm -rf "$work"
+exit $rc

@@ -1,0 +1,1979 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The dpdk-mana authors
+ *
+ * Suite `driver`: net_mana through the public ethdev API on mana-emu's pair wire.
+ */
+
+/*
+ * Runs under the emulator CLI (two vPorts wired back to back):
+ *   mana-emu --ports 2 --strict -- test-mana-driver <EAL args> -- [case...]
+ * The emulator's control API (emu/verbs/mana_emu.h) is looked up at run time
+ * in the preloaded libmana-emu.so. Every case starts and ends with both ports
+ * stopped and checks that the mbuf pool holds as many mbufs as before.
+ * Environment: MANA_TEST_CYCLES (start/stop cycles, default 1000),
+ * MANA_TEST_GARBAGE_CQES (CQEs in garbage mode, default 200000).
+ */
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "mana_emu.h"
+#include "mana_rss.h"
+#include "mtest.h"
+
+#define PCI_ADDR	"7870:00:00.0"
+#define NB_MBUF		16383
+#define NB_DESC		256
+#define MAX_FRAME	9100
+#define MAX_RX		4096
+#define POLL_MS		3000
+
+/* ---------------------------------------------------------------- emulator */
+
+static struct {
+	__typeof__(mana_emu_set_mode) *set_mode;
+	__typeof__(mana_emu_step) *step;
+	__typeof__(mana_emu_mac) *mac;
+	__typeof__(mana_emu_capture_read) *capture_read;
+	__typeof__(mana_emu_violation_count) *violation_count;
+	__typeof__(mana_emu_violations_text) *violations_text;
+	__typeof__(mana_emu_set_garbage_cqe) *set_garbage_cqe;
+	__typeof__(mana_emu_stats_text) *stats_text;
+	__typeof__(mana_emu_counter) *counter;
+} emu;
+
+static bool step_mode;
+
+static int
+emu_bind(void)
+{
+#define BIND(f) do { \
+	*(void **)&emu.f = dlsym(RTLD_DEFAULT, "mana_emu_" #f); \
+	if (emu.f == NULL) { \
+		fprintf(stderr, "mana_emu_" #f " not found: run under mana-emu\n"); \
+		return -1; \
+	} \
+} while (0)
+	BIND(set_mode);
+	BIND(step);
+	BIND(mac);
+	BIND(capture_read);
+	BIND(violation_count);
+	BIND(violations_text);
+	BIND(set_garbage_cqe);
+	BIND(stats_text);
+	BIND(counter);
+#undef BIND
+	return 0;
+}
+
+static void
+emu_step_mode(bool on)
+{
+	emu.set_mode(on ? MANA_EMU_MODE_STEP : MANA_EMU_MODE_THREAD);
+	step_mode = on;
+}
+
+/* Let the device run a little: step it in step mode, yield otherwise. */
+static void
+emu_poll(void)
+{
+	if (step_mode)
+		emu.step();
+	else
+		rte_delay_us_sleep(20);
+}
+
+/* Counter "port<N>.<name>" of the emulated function, 0 if unknown. */
+static uint64_t
+emu_counter(unsigned int port, const char *name)
+{
+	char full[64];
+	uint64_t v = 0;
+
+	snprintf(full, sizeof(full), "port%u.%s", port, name);
+	if (emu.counter(0, full, &v) != 0)
+		return 0;
+	return v;
+}
+
+static void
+emu_capture_drain(void)
+{
+	static uint8_t buf[MAX_FRAME];
+	unsigned int p;
+
+	for (p = 0; p < 2; p++)
+		while (emu.capture_read(0, p, buf, sizeof(buf)) >= 0)
+			;
+}
+
+/* ------------------------------------------------------------------ ports */
+
+static struct rte_mempool *pool;
+static uint16_t port_a, port_b;		/* vPort 0 (port1) and vPort 1 (port2) */
+static struct rte_ether_addr mac_a, mac_b;
+static struct rte_eth_dev_info info_a;
+
+struct port_cfg {
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	uint64_t rx_offloads;
+	uint64_t tx_offloads;
+	uint32_t mtu;		/* 0: leave default */
+	const uint8_t *rss_key;	/* NULL: driver default */
+};
+
+static const struct port_cfg cfg_default = { .nb_rxq = 1, .nb_txq = 1 };
+
+static uint16_t
+desc_count(const struct rte_eth_desc_lim *lim)
+{
+	uint16_t n = NB_DESC;
+
+	if (lim->nb_max != 0 && n > lim->nb_max)
+		n = lim->nb_max;
+	if (n < lim->nb_min)
+		n = lim->nb_min;
+	return n;
+}
+
+/* Configure, set up and start @p port. 0 or a negative errno value. */
+static int
+port_start(uint16_t port, const struct port_cfg *c)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxconf rxc;
+	struct rte_eth_txconf txc;
+	uint16_t q;
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return ret;
+	memset(&conf, 0, sizeof(conf));
+	if (c->nb_rxq > 1 || c->rss_key != NULL) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)c->rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = c->rss_key ? MANA_HASH_KEY_SIZE : 0;
+	}
+	conf.rxmode.offloads = c->rx_offloads;
+	conf.txmode.offloads = c->tx_offloads;
+	if (c->mtu)
+		conf.rxmode.mtu = c->mtu;
+	ret = rte_eth_dev_configure(port, c->nb_rxq, c->nb_txq, &conf);
+	if (ret != 0) {
+		fprintf(stderr, "  configure port %u: %s\n", port, strerror(-ret));
+		return ret;
+	}
+	rxc = info.default_rxconf;
+	rxc.offloads = c->rx_offloads;
+	txc = info.default_txconf;
+	txc.offloads = c->tx_offloads;
+	for (q = 0; q < c->nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, desc_count(&info.rx_desc_lim),
+					     rte_eth_dev_socket_id(port), &rxc, pool);
+		if (ret != 0) {
+			fprintf(stderr, "  rxq %u setup: %s\n", q, strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < c->nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port, q, desc_count(&info.tx_desc_lim),
+					     rte_eth_dev_socket_id(port), &txc);
+		if (ret != 0) {
+			fprintf(stderr, "  txq %u setup: %s\n", q, strerror(-ret));
+			return ret;
+		}
+	}
+	ret = rte_eth_dev_start(port);
+	if (ret != 0)
+		fprintf(stderr, "  start port %u: %s\n", port, strerror(-ret));
+	return ret;
+}
+
+static int
+ports_start(const struct port_cfg *ca, const struct port_cfg *cb)
+{
+	int ret = port_start(port_a, ca);
+
+	if (ret == 0)
+		ret = port_start(port_b, cb);
+	return ret;
+}
+
+static void
+ports_stop(void)
+{
+	rte_eth_dev_stop(port_a);
+	rte_eth_dev_stop(port_b);
+}
+
+/* Case prologue / epilogue: mbufs in use before, and the same number after. */
+#define CASE_BEGIN() \
+	unsigned int base_in_use__ = (ports_stop(), rte_mempool_in_use_count(pool)); \
+	emu_capture_drain()
+
+#define CASE_END() do { \
+	ports_stop(); \
+	MTEST_ASSERT(rte_mempool_in_use_count(pool) == base_in_use__, \
+		     "mbufs leaked: %u in use, %u before the case", \
+		     rte_mempool_in_use_count(pool), base_in_use__); \
+	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations: %s", \
+		     violations()); \
+	return MTEST_SUCCESS; \
+} while (0)
+
+/* On failure inside a case: stop ports so the next case starts clean. */
+#define CHECK(cond, fmt, ...) do { \
+	if (!(cond)) { \
+		ports_stop(); \
+		MTEST_FAIL("'%s' failed: " fmt, #cond, ##__VA_ARGS__); \
+	} \
+} while (0)
+
+static const char *
+violations(void)
+{
+	static char buf[4096];
+
+	buf[0] = '\0';
+	emu.violations_text(buf, sizeof(buf));
+	return buf;
+}
+
+/* ----------------------------------------------------------------- frames */
+
+struct flow {
+	int ipv6;
+	int proto;		/* IPPROTO_UDP or IPPROTO_TCP */
+	uint32_t sip4, dip4;	/* host order */
+	uint8_t sip6[16], dip6[16];
+	uint16_t sport, dport;
+	uint16_t vlan;		/* in-band tag TCI, 0: none */
+};
+
+static void
+flow_default(struct flow *f, int ipv6, int proto)
+{
+	memset(f, 0, sizeof(*f));
+	f->ipv6 = ipv6;
+	f->proto = proto;
+	f->sip4 = RTE_IPV4(10, 0, 0, 1);
+	f->dip4 = RTE_IPV4(10, 0, 0, 2);
+	f->sip6[0] = 0xfd;
+	f->sip6[15] = 1;
+	f->dip6[0] = 0xfd;
+	f->dip6[15] = 2;
+	f->sport = 1024;
+	f->dport = 5001;
+}
+
+static uint8_t
+pattern(uint32_t seed, uint32_t i)
+{
+	return (uint8_t)(seed * 131u + i * 7u + (i >> 8));
+}
+
+/*
+ * Build a complete, checksummed frame of @p len bytes (at least the headers)
+ * from @p src to @p dst. Returns the header length (L2+L3+L4).
+ */
+static uint32_t
+frame_build(uint8_t *buf, uint32_t len, const struct rte_ether_addr *src,
+	    const struct rte_ether_addr *dst, const struct flow *f, uint32_t seed)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	uint32_t l2 = sizeof(*eth) + (f->vlan ? 4 : 0);
+	uint32_t l3 = f->ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint32_t l4 = f->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) :
+		sizeof(struct rte_udp_hdr);
+	uint8_t *ip = buf + l2, *l4p = buf + l2 + l3;
+	uint32_t i;
+
+	for (i = l2 + l3 + l4; i < len; i++)
+		buf[i] = pattern(seed, i);
+	rte_ether_addr_copy(dst, &eth->dst_addr);
+	rte_ether_addr_copy(src, &eth->src_addr);
+	if (f->vlan) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16(f->vlan);
+		vh->eth_proto = rte_cpu_to_be_16(f->ipv6 ? RTE_ETHER_TYPE_IPV6 :
+						 RTE_ETHER_TYPE_IPV4);
+	} else {
+		eth->ether_type = rte_cpu_to_be_16(f->ipv6 ? RTE_ETHER_TYPE_IPV6 :
+						   RTE_ETHER_TYPE_IPV4);
+	}
+	if (f->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4p;
+
+		memset(t, 0, sizeof(*t));
+		t->src_port = rte_cpu_to_be_16(f->sport);
+		t->dst_port = rte_cpu_to_be_16(f->dport);
+		t->sent_seq = rte_cpu_to_be_32(0x10000000u + seed);
+		t->recv_ack = rte_cpu_to_be_32(0x20000000u);
+		t->data_off = (sizeof(*t) / 4) << 4;
+		t->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		t->rx_win = rte_cpu_to_be_16(65535);
+	} else {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4p;
+
+		u->src_port = rte_cpu_to_be_16(f->sport);
+		u->dst_port = rte_cpu_to_be_16(f->dport);
+		u->dgram_len = rte_cpu_to_be_16(len - l2 - l3);
+		u->dgram_cksum = 0;
+	}
+	if (f->ipv6) {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
+
+		h->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		h->payload_len = rte_cpu_to_be_16(len - l2 - l3);
+		h->proto = f->proto;
+		h->hop_limits = 64;
+		memcpy(h->src_addr, f->sip6, 16);
+		memcpy(h->dst_addr, f->dip6, 16);
+		if (f->proto == IPPROTO_TCP)
+			((struct rte_tcp_hdr *)l4p)->cksum = 0,
+			((struct rte_tcp_hdr *)l4p)->cksum = rte_ipv6_udptcp_cksum(h, l4p);
+		else
+			((struct rte_udp_hdr *)l4p)->dgram_cksum = rte_ipv6_udptcp_cksum(h, l4p);
+	} else {
+		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+
+		memset(h, 0, sizeof(*h));
+		h->version_ihl = RTE_IPV4_VHL_DEF;
+		h->total_length = rte_cpu_to_be_16(len - l2);
+		h->packet_id = rte_cpu_to_be_16((uint16_t)(0x1000 + seed));
+		h->time_to_live = 64;
+		h->next_proto_id = f->proto;
+		h->src_addr = rte_cpu_to_be_32(f->sip4);
+		h->dst_addr = rte_cpu_to_be_32(f->dip4);
+		h->hdr_checksum = rte_ipv4_cksum(h);
+		if (f->proto == IPPROTO_TCP)
+			((struct rte_tcp_hdr *)l4p)->cksum = rte_ipv4_udptcp_cksum(h, l4p);
+		else
+			((struct rte_udp_hdr *)l4p)->dgram_cksum = rte_ipv4_udptcp_cksum(h, l4p);
+	}
+	return l2 + l3 + l4;
+}
+
+/*
+ * Make an mbuf chain holding @p len bytes of @p data, split as @p seg
+ * (nseg lengths; the last segment takes the remainder). NULL on failure.
+ */
+static struct rte_mbuf *
+mbuf_make(const uint8_t *data, uint32_t len, const uint16_t *seg, unsigned int nseg)
+{
+	struct rte_mbuf *head = NULL, *last = NULL;
+	uint32_t off = 0;
+	unsigned int i;
+
+	for (i = 0; off < len || i == 0; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t n = len - off;
+
+		if (m == NULL)
+			goto fail;
+		if (seg != NULL && i + 1 < nseg && seg[i] < n)
+			n = seg[i];
+		if (n > rte_pktmbuf_tailroom(m))
+			n = rte_pktmbuf_tailroom(m);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), data + off, n);
+		m->data_len = n;
+		off += n;
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+		}
+		head->pkt_len = off;
+		last = m;
+	}
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
+/* Copy a received packet out; returns its length or 0 if it exceeds @p cap. */
+static uint32_t
+mbuf_flat(const struct rte_mbuf *m, uint8_t *out, uint32_t cap)
+{
+	const void *p;
+
+	if (m->pkt_len > cap)
+		return 0;
+	p = rte_pktmbuf_read(m, 0, m->pkt_len, out);
+	if (p == NULL)
+		return 0;
+	if (p != out)
+		memcpy(out, p, m->pkt_len);
+	return m->pkt_len;
+}
+
+/* ------------------------------------------------------------ exchange */
+
+struct rx_set {
+	struct rte_mbuf *m[MAX_RX];
+	uint16_t queue[MAX_RX];
+	unsigned int n;
+};
+
+static void
+rx_set_free(struct rx_set *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		rte_pktmbuf_free(s->m[i]);
+	s->n = 0;
+}
+
+/* Poll every RX queue of @p port once into @p s. Returns packets taken. */
+static unsigned int
+rx_poll(uint16_t port, uint16_t nb_rxq, struct rx_set *s)
+{
+	unsigned int got = 0;
+	uint16_t q, i, n;
+
+	for (q = 0; q < nb_rxq; q++) {
+		struct rte_mbuf *b[32];
+
+		n = rte_eth_rx_burst(port, q, b, RTE_DIM(b));
+		for (i = 0; i < n; i++) {
+			if (s->n < MAX_RX) {
+				s->queue[s->n] = q;
+				s->m[s->n++] = b[i];
+			} else {
+				rte_pktmbuf_free(b[i]);
+			}
+		}
+		got += n;
+	}
+	return got;
+}
+
+/*
+ * Transmit all of @p pkts on @p port/@p txq (retrying while the driver
+ * returns a prefix); the caller frees what was not accepted. Returns the
+ * number accepted.
+ */
+static unsigned int
+tx_all(uint16_t port, uint16_t txq, struct rte_mbuf **pkts, unsigned int n)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * POLL_MS / 1000;
+	unsigned int sent = 0;
+
+	while (sent < n && rte_get_timer_cycles() < deadline) {
+		sent += rte_eth_tx_burst(port, txq, pkts + sent, n - sent);
+		if (sent < n)
+			emu_poll();
+	}
+	return sent;
+}
+
+/* Receive until @p want packets (or the time-out), then 30 ms more for extras. */
+static unsigned int
+rx_wait(uint16_t port, uint16_t nb_rxq, struct rx_set *s, unsigned int want)
+{
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t deadline = rte_get_timer_cycles() + hz * POLL_MS / 1000;
+
+	while (s->n < want && rte_get_timer_cycles() < deadline) {
+		if (rx_poll(port, nb_rxq, s) == 0)
+			emu_poll();
+	}
+	deadline = rte_get_timer_cycles() + hz * 30 / 1000;
+	while (rte_get_timer_cycles() < deadline) {
+		rx_poll(port, nb_rxq, s);
+		emu_poll();
+	}
+	return s->n;
+}
+
+/* Send one packet A -> B and expect exactly it back, byte for byte. */
+static int
+exchange_one(struct rte_mbuf *m, const uint8_t *want, uint32_t want_len,
+	     uint16_t nb_rxq, struct rx_set *rx)
+{
+	static uint8_t got[MAX_FRAME];
+	uint32_t len;
+
+	if (tx_all(port_a, 0, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		MTEST_FAIL("tx_burst did not take the packet (len %u)", want_len);
+	}
+	rx_wait(port_b, nb_rxq, rx, 1);
+	MTEST_ASSERT(rx->n == 1, "received %u packets for one %u-byte frame", rx->n, want_len);
+	len = mbuf_flat(rx->m[0], got, sizeof(got));
+	MTEST_ASSERT(len == want_len, "received %u bytes, sent %u", rx->m[0]->pkt_len, want_len);
+	MTEST_ASSERT_MEM_EQ(got, want, want_len);
+	return MTEST_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ cases */
+
+static int
+test_lifecycle(void)
+{
+	CASE_BEGIN();
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint8_t emac[6];
+	struct rte_eth_dev_info *di = &info_a;
+	struct port_cfg c = cfg_default;
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	static uint8_t fr[2048];
+	struct flow f;
+	uint16_t q;
+	unsigned int i, total;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT_EQ(rte_eth_dev_count_avail(), 2);
+	MTEST_ASSERT_EQ(rte_eth_dev_get_name_by_port(port_a, name), 0);
+	MTEST_ASSERT(strcmp(name, PCI_ADDR "_port1") == 0, "port name %s", name);
+	MTEST_ASSERT_EQ(rte_eth_dev_get_name_by_port(port_b, name), 0);
+	MTEST_ASSERT(strcmp(name, PCI_ADDR "_port2") == 0, "port name %s", name);
+	MTEST_ASSERT(rte_is_valid_assigned_ether_addr(&mac_a), "port1 MAC invalid");
+	MTEST_ASSERT(rte_is_valid_assigned_ether_addr(&mac_b), "port2 MAC invalid");
+	MTEST_ASSERT(!rte_is_same_ether_addr(&mac_a, &mac_b), "MACs equal");
+	MTEST_ASSERT_EQ(emu.mac(0, 0, emac), 0);
+	MTEST_ASSERT_MEM_EQ(mac_a.addr_bytes, emac, 6);
+	MTEST_ASSERT_EQ(emu.mac(0, 1, emac), 0);
+	MTEST_ASSERT_MEM_EQ(mac_b.addr_bytes, emac, 6);
+
+	/* limits the device reports */
+	MTEST_ASSERT(di->max_rx_queues >= 8 && di->max_tx_queues >= 8,
+		     "max queues rx %u tx %u", di->max_rx_queues, di->max_tx_queues);
+	MTEST_ASSERT(di->rx_desc_lim.nb_min > 0 &&
+		     di->rx_desc_lim.nb_max >= di->rx_desc_lim.nb_min &&
+		     rte_is_power_of_2(di->rx_desc_lim.nb_align),
+		     "rx desc lim %u..%u align %u", di->rx_desc_lim.nb_min,
+		     di->rx_desc_lim.nb_max, di->rx_desc_lim.nb_align);
+	MTEST_ASSERT(di->tx_desc_lim.nb_min > 0 &&
+		     di->tx_desc_lim.nb_max >= di->tx_desc_lim.nb_min &&
+		     rte_is_power_of_2(di->tx_desc_lim.nb_align),
+		     "tx desc lim %u..%u align %u", di->tx_desc_lim.nb_min,
+		     di->tx_desc_lim.nb_max, di->tx_desc_lim.nb_align);
+	MTEST_ASSERT(di->rx_desc_lim.nb_max <= 2048 && di->tx_desc_lim.nb_max <= 2048,
+		     "descriptor maxima beyond the device (max_qp_wr): rx %u tx %u",
+		     di->rx_desc_lim.nb_max, di->tx_desc_lim.nb_max);
+	MTEST_ASSERT_EQ(di->min_mtu, 68);
+	MTEST_ASSERT_EQ(di->max_mtu, 9000);
+	MTEST_ASSERT_EQ(di->reta_size, MANA_INDIRECT_TABLE_SIZE);
+	MTEST_ASSERT_EQ(di->hash_key_size, MANA_HASH_KEY_SIZE);
+	MTEST_ASSERT(di->tx_desc_lim.nb_seg_max >= 2 && di->tx_desc_lim.nb_seg_max <= 30,
+		     "tx nb_seg_max %u", di->tx_desc_lim.nb_seg_max);
+	MTEST_ASSERT(di->tx_desc_lim.nb_mtu_seg_max >= 2 &&
+		     di->tx_desc_lim.nb_mtu_seg_max <= 30,
+		     "tx nb_mtu_seg_max %u", di->tx_desc_lim.nb_mtu_seg_max);
+
+	/* 1/1, start, one packet, stop; then 3 RX / 5 TX queues */
+	MTEST_ASSERT_EQ(ports_start(&c, &c), 0);
+	flow_default(&f, 0, IPPROTO_UDP);
+	frame_build(fr, 100, &mac_a, &mac_b, &f, 1);
+	if (exchange_one(mbuf_make(fr, 100, NULL, 0), fr, 100, 1, rx) != MTEST_SUCCESS) {
+		rx_set_free(rx);
+		ports_stop();
+		free(rx);
+		return MTEST_FAILED;
+	}
+	rx_set_free(rx);
+	ports_stop();
+	MTEST_ASSERT(rte_mempool_in_use_count(pool) == base_in_use__,
+		     "%u mbufs in use after stop, %u before", rte_mempool_in_use_count(pool),
+		     base_in_use__);
+
+	c.nb_rxq = 3;
+	c.nb_txq = 5;
+	MTEST_ASSERT_EQ(ports_start(&c, &c), 0);
+	total = 0;
+	for (q = 0; q < 5; q++) {
+		for (i = 0; i < 10; i++) {
+			struct rte_mbuf *m;
+
+			f.sport = (uint16_t)(1000 + q * 10 + i);
+			frame_build(fr, 80, &mac_a, &mac_b, &f, q * 10 + i);
+			m = mbuf_make(fr, 80, NULL, 0);
+			CHECK(m != NULL, "mbuf alloc");
+			if (tx_all(port_a, q, &m, 1) != 1) {
+				rte_pktmbuf_free(m);
+				CHECK(0, "txq %u did not take a packet", q);
+			}
+			total++;
+		}
+	}
+	rx_wait(port_b, 3, rx, total);
+	i = rx->n;
+	rx_set_free(rx);
+	free(rx);
+	CHECK(i == total, "3 RX / 5 TX queues: received %u of %u", i, total);
+	CASE_END();
+}
+
+/* Frame sizes 60..1514 and segment layouts, byte-exact over the pair wire. */
+static int
+test_txrx(void)
+{
+	CASE_BEGIN();
+	static const uint32_t sizes[] = { 60, 61, 63, 64, 65, 127, 128, 129, 255, 256,
+					  511, 512, 513, 1000, 1023, 1024, 1500, 1513, 1514 };
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	static uint8_t fr[2048];
+	struct port_cfg c = cfg_default;
+	unsigned int maxseg = info_a.tx_desc_lim.nb_mtu_seg_max;
+	struct flow f;
+	unsigned int i, l;
+	int rc;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	if (maxseg == 0 || maxseg > 30)
+		maxseg = 30;
+	c.tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS & info_a.tx_offload_capa;
+	MTEST_ASSERT(c.tx_offloads != 0, "MULTI_SEGS not offered");
+	MTEST_ASSERT_EQ(ports_start(&c, &c), 0);
+	flow_default(&f, 0, IPPROTO_UDP);
+	for (l = 0; l < 5; l++) {
+		for (i = 0; i < RTE_DIM(sizes); i++) {
+			uint16_t seg[30];
+			unsigned int nseg = 0, k;
+			uint32_t len = sizes[i];
+			struct rte_mbuf *m;
+
+			switch (l) {
+			case 0: /* one segment */
+				break;
+			case 1: /* headers apart from the payload */
+				seg[nseg++] = 14;
+				break;
+			case 2: /* 1-byte segments first */
+				seg[nseg++] = 1;
+				seg[nseg++] = 1;
+				seg[nseg++] = 3;
+				break;
+			case 3: /* as many segments as allowed */
+				for (k = 0; k + 1 < maxseg && (k + 1) * (len / maxseg) < len; k++)
+					seg[nseg++] = (uint16_t)RTE_MAX(len / maxseg, 1u);
+				break;
+			case 4: /* tiny segments at the end: big first */
+				seg[nseg++] = (uint16_t)(len - 4);
+				seg[nseg++] = 2;
+				seg[nseg++] = 1;
+				break;
+			}
+			seg[nseg++] = 0; /* remainder */
+			frame_build(fr, len, &mac_a, &mac_b, &f, i + 100 * l);
+			m = mbuf_make(fr, len, seg, nseg);
+			CHECK(m != NULL, "mbuf alloc");
+			CHECK(m->nb_segs <= maxseg, "layout %u made %u segments", l, m->nb_segs);
+			rc = exchange_one(m, fr, len, 1, rx);
+			rx_set_free(rx);
+			if (rc != MTEST_SUCCESS) {
+				fprintf(stderr, "  size %u layout %u (%u segments)\n", len, l, nseg);
+				ports_stop();
+				free(rx);
+				return MTEST_FAILED;
+			}
+		}
+	}
+	/* and back B -> A, a burst of 32 */
+	{
+		struct rte_mbuf *b[32];
+		static uint8_t got[2048];
+
+		for (i = 0; i < 32; i++) {
+			frame_build(fr, 60 + i * 40, &mac_b, &mac_a, &f, 500 + i);
+			b[i] = mbuf_make(fr, 60 + i * 40, NULL, 0);
+			CHECK(b[i] != NULL, "alloc");
+		}
+		l = tx_all(port_b, 0, b, 32);
+		for (i = l; i < 32; i++)
+			rte_pktmbuf_free(b[i]);
+		CHECK(l == 32, "B took %u of 32", l);
+		rx_wait(port_a, 1, rx, 32);
+		rc = rx->n == 32;
+		for (i = 0; rc && i < 32; i++) {
+			frame_build(fr, 60 + i * 40, &mac_b, &mac_a, &f, 500 + i);
+			rc = mbuf_flat(rx->m[i], got, sizeof(got)) == 60 + i * 40 &&
+				memcmp(got, fr, 60 + i * 40) == 0;
+		}
+		l = rx->n;
+		rx_set_free(rx);
+		free(rx);
+		CHECK(rc, "B -> A burst: %u received, or content/order differs", l);
+	}
+	CASE_END();
+}
+
+/* MTU 9000 frames with 2 KB mbufs: TX multi-segment, RX scatter. */
+static int
+test_jumbo(void)
+{
+	CASE_BEGIN();
+	static const uint32_t sizes[] = { 1515, 2048, 2049, 4000, 8192, 9000, 9014 };
+	static uint8_t fr[MAX_FRAME];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg c = cfg_default;
+	struct flow f;
+	unsigned int i;
+	uint16_t mtu = 0;
+	int rc;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT(info_a.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER, "RX scatter not offered");
+	c.rx_offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	c.tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	c.mtu = 9000;
+	MTEST_ASSERT_EQ(ports_start(&c, &c), 0);
+	CHECK(rte_eth_dev_get_mtu(port_a, &mtu) == 0 && mtu == 9000, "mtu %u", mtu);
+	flow_default(&f, 0, IPPROTO_UDP);
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		struct rte_mbuf *m;
+
+		frame_build(fr, sizes[i], &mac_a, &mac_b, &f, i);
+		m = mbuf_make(fr, sizes[i], NULL, 0);
+		CHECK(m != NULL, "alloc");
+		rc = exchange_one(m, fr, sizes[i], 1, rx);
+		if (rc == MTEST_SUCCESS && sizes[i] > 2048)
+			rc = rx->m[0]->nb_segs > 1 ? MTEST_SUCCESS : MTEST_FAILED;
+		rx_set_free(rx);
+		if (rc != MTEST_SUCCESS) {
+			ports_stop();
+			free(rx);
+			MTEST_FAIL("jumbo frame of %u bytes", sizes[i]);
+		}
+	}
+	free(rx);
+	/* back to the default MTU for the following cases */
+	ports_stop();
+	CHECK(rte_eth_dev_set_mtu(port_a, 1500) == 0, "set mtu 1500 A");
+	CHECK(rte_eth_dev_set_mtu(port_b, 1500) == 0, "set mtu 1500 B");
+	CASE_END();
+}
+
+/* Software reference of what the checksum offloads must produce. */
+static int
+check_l3l4_cksums(const uint8_t *fr, uint32_t len, int ipv6, int proto)
+{
+	uint32_t l2 = 14;
+	uint8_t l4copy[MAX_FRAME];
+
+	if (ipv6) {
+		const struct rte_ipv6_hdr *h = (const void *)(fr + l2);
+
+		memcpy(l4copy, fr + l2 + sizeof(*h), len - l2 - sizeof(*h));
+		return rte_ipv6_udptcp_cksum_verify(h, l4copy) == 0 ? 0 : -1;
+	} else {
+		const struct rte_ipv4_hdr *h = (const void *)(fr + l2);
+
+		(void)proto;
+		if (rte_ipv4_cksum(h) != 0)
+			return -2;
+		memcpy(l4copy, fr + l2 + sizeof(*h), len - l2 - sizeof(*h));
+		return rte_ipv4_udptcp_cksum_verify(h, l4copy) == 0 ? 0 : -1;
+	}
+}
+
+/* TX checksum offloads: IPv4 header, TCP/UDP over IPv4/IPv6, 1 and 3 segments. */
+static int
+test_cksum_tx(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[2048], sent[2048], got[2048];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg c = cfg_default;
+	uint64_t need = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	unsigned int v, i;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT((info_a.tx_offload_capa & need) == need,
+		     "TX checksum offloads not all offered: capa %#" PRIx64, info_a.tx_offload_capa);
+	c.tx_offloads = need;
+	MTEST_ASSERT_EQ(ports_start(&c, &cfg_default), 0);
+	for (v = 0; v < 8; v++) {
+		int ipv6 = v & 1, proto = (v & 2) ? IPPROTO_TCP : IPPROTO_UDP;
+		int segs = (v & 4) ? 3 : 1;
+		/* headers together in the first segment (DPDK's helpers for the
+		 * pseudo-header, e.g. rte_net_intel_cksum_prepare, need that) */
+		uint16_t layout[3] = { 0, 30, 0 };
+		uint32_t len = 200 + v * 97, hl;
+		struct rte_mbuf *m;
+		struct flow f;
+		uint8_t *l4;
+		void *iph;
+		uint16_t *ck;
+		int ret;
+
+		flow_default(&f, ipv6, proto);
+		hl = frame_build(fr, len, &mac_a, &mac_b, &f, v);
+		layout[0] = (uint16_t)hl;
+		/* the reference (software checksums) is fr; send a copy with
+		 * the IPv4 checksum zeroed and the pseudo-header sum in L4 */
+		memcpy(sent, fr, len);
+		iph = sent + 14;
+		l4 = sent + 14 + (ipv6 ? 40 : 20);
+		ck = proto == IPPROTO_TCP ? &((struct rte_tcp_hdr *)l4)->cksum :
+			&((struct rte_udp_hdr *)l4)->dgram_cksum;
+		m = NULL;
+		{
+			uint64_t fl = (ipv6 ? RTE_MBUF_F_TX_IPV6 :
+				       RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM) |
+				(proto == IPPROTO_TCP ? RTE_MBUF_F_TX_TCP_CKSUM :
+				 RTE_MBUF_F_TX_UDP_CKSUM);
+
+			if (!ipv6)
+				((struct rte_ipv4_hdr *)iph)->hdr_checksum = 0;
+			*ck = ipv6 ? rte_ipv6_phdr_cksum(iph, fl) : rte_ipv4_phdr_cksum(iph, fl);
+			m = mbuf_make(sent, len, segs > 1 ? layout : NULL, segs);
+			CHECK(m != NULL, "alloc");
+			m->ol_flags = fl;
+			m->l2_len = 14;
+			m->l3_len = ipv6 ? 40 : 20;
+			m->l4_len = hl - 14 - m->l3_len;
+		}
+		rte_errno = 0;
+		ret = rte_eth_tx_prepare(port_a, 0, &m, 1);
+		if (ret != 1) {
+			uint64_t ol = m->ol_flags;
+
+			rte_pktmbuf_free(m);
+			CHECK(0, "variant %u: tx_prepare rejected a valid packet: %s (ol_flags %#"
+			      PRIx64 ")", v, rte_strerror(rte_errno), ol);
+		}
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "tx_burst did not take the packet");
+		}
+		rx_wait(port_b, 1, rx, 1);
+		i = rx->n == 1 ? mbuf_flat(rx->m[0], got, sizeof(got)) : 0;
+		rx_set_free(rx);
+		CHECK(i == len, "variant %u (%s %s, %d segs): received %u bytes of %u", v,
+		      ipv6 ? "IPv6" : "IPv4", proto == IPPROTO_TCP ? "TCP" : "UDP", segs, i, len);
+		if (memcmp(got, fr, len) != 0) {
+			mtest_hexdump("got", got, hl);
+			mtest_hexdump("expected", fr, hl);
+			ports_stop();
+			free(rx);
+			MTEST_FAIL("variant %u (%s %s, %d segs): checksums differ from software "
+				   "(verify %d)", v, ipv6 ? "IPv6" : "IPv4",
+				   proto == IPPROTO_TCP ? "TCP" : "UDP", segs,
+				   check_l3l4_cksums(got, len, ipv6, proto));
+		}
+	}
+	free(rx);
+	CASE_END();
+}
+
+/* RX checksum flags: good and deliberately bad IPv4 / TCP / UDP checksums. */
+static int
+test_cksum_rx(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[2048];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg c = cfg_default;
+	uint64_t need = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+		RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	static const struct {
+		int ipv6, proto, bad_ip, bad_l4;
+	} v[] = {
+		{ 0, IPPROTO_UDP, 0, 0 }, { 0, IPPROTO_TCP, 0, 0 },
+		{ 0, IPPROTO_UDP, 1, 0 }, { 0, IPPROTO_TCP, 0, 1 },
+		{ 0, IPPROTO_UDP, 0, 1 }, { 1, IPPROTO_TCP, 0, 0 },
+		{ 1, IPPROTO_UDP, 0, 0 }, { 1, IPPROTO_TCP, 0, 1 },
+		{ 1, IPPROTO_UDP, 0, 1 },
+	};
+	unsigned int i;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT((info_a.rx_offload_capa & need) == need, "RX checksum offloads not offered");
+	c.rx_offloads = need;
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &c), 0);
+	for (i = 0; i < RTE_DIM(v); i++) {
+		struct rte_mbuf *m;
+		struct flow f;
+		uint64_t fl, want_ip, want_l4;
+		uint32_t len = 300;
+
+		flow_default(&f, v[i].ipv6, v[i].proto);
+		frame_build(fr, len, &mac_a, &mac_b, &f, i);
+		if (v[i].bad_ip)
+			fr[14 + 10] ^= 0x5a;
+		if (v[i].bad_l4)
+			fr[len - 1] ^= 0x01; /* payload no longer matches */
+		m = mbuf_make(fr, len, NULL, 0);
+		CHECK(m != NULL, "alloc");
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "tx");
+		}
+		rx_wait(port_b, 1, rx, 1);
+		CHECK(rx->n == 1, "variant %u: %u received", i, rx->n);
+		fl = rx->m[0]->ol_flags;
+		rx_set_free(rx);
+		want_ip = v[i].ipv6 ? RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN :
+			v[i].bad_ip ? RTE_MBUF_F_RX_IP_CKSUM_BAD : RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		want_l4 = v[i].bad_l4 ? RTE_MBUF_F_RX_L4_CKSUM_BAD : RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		if (v[i].bad_ip)
+			want_l4 = fl & RTE_MBUF_F_RX_L4_CKSUM_MASK; /* not judged */
+		CHECK((fl & RTE_MBUF_F_RX_IP_CKSUM_MASK) == want_ip &&
+		      (fl & RTE_MBUF_F_RX_L4_CKSUM_MASK) == want_l4,
+		      "variant %u (%s %s bad_ip %d bad_l4 %d): ol_flags %#" PRIx64
+		      " ip %#" PRIx64 " (want %#" PRIx64 ") l4 %#" PRIx64 " (want %#" PRIx64 ")",
+		      i, v[i].ipv6 ? "IPv6" : "IPv4", v[i].proto == IPPROTO_TCP ? "TCP" : "UDP",
+		      v[i].bad_ip, v[i].bad_l4, fl, (uint64_t)(fl & RTE_MBUF_F_RX_IP_CKSUM_MASK),
+		      want_ip, (uint64_t)(fl & RTE_MBUF_F_RX_L4_CKSUM_MASK), want_l4);
+	}
+	free(rx);
+	CASE_END();
+}
+
+/* TSO over IPv4 and IPv6: every segment's length, seq, IP id, flags, checksums, bytes. */
+static int
+test_tso(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[MAX_FRAME], sent[MAX_FRAME], got[2048];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg c = cfg_default;
+	uint64_t need = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	static const struct {
+		int ipv6;
+		uint32_t payload, mss;
+		uint16_t first_seg;	/* bytes in the first mbuf segment; 0 = all */
+	} v[] = {
+		{ 0, 4000, 1000, 54 }, { 0, 4001, 1000, 0 }, { 0, 2896, 1448, 100 },
+		{ 1, 4000, 1000, 74 }, { 1, 3000, 1220, 0 }, { 0, 8000, 1460, 54 },
+	};
+	unsigned int i;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT((info_a.tx_offload_capa & need) == need, "TSO offloads not offered");
+	c.tx_offloads = need;
+	MTEST_ASSERT_EQ(ports_start(&c, &cfg_default), 0);
+	for (i = 0; i < RTE_DIM(v); i++) {
+		uint32_t l3 = v[i].ipv6 ? 40 : 20, hl = 14 + l3 + 20;
+		uint32_t len = hl + v[i].payload, nseg, s, off;
+		uint16_t layout[8];
+		unsigned int nl = 0, k;
+		struct rte_mbuf *m;
+		struct flow f;
+		uint64_t fl;
+		uint32_t seq0;
+		uint16_t id0 = 0;
+
+		flow_default(&f, v[i].ipv6, IPPROTO_TCP);
+		frame_build(fr, len, &mac_a, &mac_b, &f, i);
+		memcpy(sent, fr, len);
+		fl = RTE_MBUF_F_TX_TCP_SEG | (v[i].ipv6 ? RTE_MBUF_F_TX_IPV6 :
+					       RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+		/* DPDK's convention: IPv4 checksum 0, pseudo-header sum without length */
+		if (v[i].ipv6) {
+			struct rte_ipv6_hdr *h = (void *)(sent + 14);
+			struct rte_tcp_hdr *t = (void *)(sent + 14 + l3);
+
+			t->cksum = rte_ipv6_phdr_cksum(h, fl);
+		} else {
+			struct rte_ipv4_hdr *h = (void *)(sent + 14);
+			struct rte_tcp_hdr *t = (void *)(sent + 14 + l3);
+
+			h->hdr_checksum = 0;
+			t->cksum = rte_ipv4_phdr_cksum(h, fl);
+			id0 = rte_be_to_cpu_16(h->packet_id);
+		}
+		seq0 = rte_be_to_cpu_32(((struct rte_tcp_hdr *)(fr + 14 + l3))->sent_seq);
+		if (v[i].first_seg)
+			layout[nl++] = v[i].first_seg;
+		for (off = v[i].first_seg; nl < 7 && off + 2000 < len; off += 2000)
+			layout[nl++] = 2000;
+		layout[nl++] = 0;
+		m = mbuf_make(sent, len, layout, nl);
+		CHECK(m != NULL, "alloc");
+		m->ol_flags = fl;
+		m->l2_len = 14;
+		m->l3_len = l3;
+		m->l4_len = 20;
+		m->tso_segsz = v[i].mss;
+		if (rte_eth_tx_prepare(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "tx_prepare rejected TSO packet %u: %s", i, rte_strerror(rte_errno));
+		}
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "tx_burst did not take TSO packet %u", i);
+		}
+		nseg = (v[i].payload + v[i].mss - 1) / v[i].mss;
+		rx_wait(port_b, 1, rx, nseg);
+		if (rx->n != nseg) {
+			k = rx->n;
+			rx_set_free(rx);
+			CHECK(0, "TSO %u: %u segments received, expected %u", i, k, nseg);
+		}
+		for (s = 0; s < nseg; s++) {
+			uint32_t plen = RTE_MIN(v[i].mss, v[i].payload - s * v[i].mss);
+			uint32_t glen = mbuf_flat(rx->m[s], got, sizeof(got));
+			const struct rte_tcp_hdr *t = (const void *)(got + 14 + l3);
+			uint8_t want_flags = RTE_TCP_ACK_FLAG |
+				(s + 1 == nseg ? RTE_TCP_PSH_FLAG : 0);
+			const char *why = NULL;
+
+			if (glen != hl + plen)
+				why = "segment length";
+			else if (memcmp(got, fr, 14) != 0)
+				why = "Ethernet header";
+			else if (rte_be_to_cpu_32(t->sent_seq) != seq0 + s * v[i].mss)
+				why = "TCP sequence number";
+			else if (t->tcp_flags != want_flags)
+				why = "TCP flags (PSH only on the last segment)";
+			else if (memcmp(got + hl, fr + hl + s * v[i].mss, plen) != 0)
+				why = "payload bytes";
+			else if (check_l3l4_cksums(got, glen, v[i].ipv6, IPPROTO_TCP) != 0)
+				why = "checksums";
+			else if (v[i].ipv6 &&
+				 rte_be_to_cpu_16(((struct rte_ipv6_hdr *)(got + 14))->payload_len) !=
+				 20 + plen)
+				why = "IPv6 payload length";
+			else if (!v[i].ipv6 &&
+				 rte_be_to_cpu_16(((struct rte_ipv4_hdr *)(got + 14))->total_length) !=
+				 l3 + 20 + plen)
+				why = "IPv4 total length";
+			else if (!v[i].ipv6 &&
+				 rte_be_to_cpu_16(((struct rte_ipv4_hdr *)(got + 14))->packet_id) !=
+				 (uint16_t)(id0 + s))
+				why = "IPv4 id (expected +1 per segment)";
+			if (why != NULL) {
+				mtest_hexdump("got headers", got, RTE_MIN(glen, hl));
+				rx_set_free(rx);
+				ports_stop();
+				free(rx);
+				MTEST_FAIL("TSO %u (%s payload %u mss %u) segment %u/%u: %s",
+					   i, v[i].ipv6 ? "IPv6" : "IPv4", v[i].payload,
+					   v[i].mss, s, nseg, why);
+			}
+		}
+		rx_set_free(rx);
+	}
+	free(rx);
+	CASE_END();
+}
+
+/* VLAN: TX insertion by the device; RX with and without the strip offload. */
+static int
+test_vlan(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[2048], tagged[2048], got[2048];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg ca = cfg_default, cb = cfg_default;
+	uint16_t tci = (3 << 13) | 100;
+	unsigned int pass;
+	struct flow f;
+	uint32_t len = 200, n;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT(info_a.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT, "VLAN insert not offered");
+	MTEST_ASSERT(info_a.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP, "VLAN strip not offered");
+	ca.tx_offloads = RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	flow_default(&f, 0, IPPROTO_UDP);
+	frame_build(fr, len, &mac_a, &mac_b, &f, 7);
+	/* the same frame as it travels tagged (VID 100, PCP as sent) */
+	memcpy(tagged, fr, 12);
+	tagged[12] = 0x81;
+	tagged[13] = 0x00;
+	tagged[14] = (uint8_t)(tci >> 8);
+	tagged[15] = (uint8_t)tci;
+	memcpy(tagged + 16, fr + 12, len - 12);
+
+	for (pass = 0; pass < 4; pass++) {
+		int strip = pass & 1, inband = pass >> 1;
+		struct rte_mbuf *m;
+		uint64_t fl;
+
+		cb.rx_offloads = strip ? RTE_ETH_RX_OFFLOAD_VLAN_STRIP : 0;
+		MTEST_ASSERT_EQ(ports_start(&ca, &cb), 0);
+		if (inband) {
+			/* tag in the data (PCP 0: the device reports only the VID) */
+			tagged[14] = 0;
+			m = mbuf_make(tagged, len + 4, NULL, 0);
+		} else {
+			tagged[14] = (uint8_t)(tci >> 8);
+			m = mbuf_make(fr, len, NULL, 0);
+			if (m) {
+				m->ol_flags = RTE_MBUF_F_TX_VLAN;
+				m->vlan_tci = tci;
+			}
+		}
+		CHECK(m != NULL, "alloc");
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "tx");
+		}
+		rx_wait(port_b, 1, rx, 1);
+		CHECK(rx->n == 1, "pass %u: %u received", pass, rx->n);
+		fl = rx->m[0]->ol_flags;
+		n = mbuf_flat(rx->m[0], got, sizeof(got));
+		if (strip) {
+			uint16_t t = rx->m[0]->vlan_tci;
+
+			rx_set_free(rx);
+			CHECK((fl & (RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED)) ==
+			      (RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED),
+			      "pass %u (strip, %s): ol_flags %#" PRIx64, pass,
+			      inband ? "in-band tag" : "inserted", fl);
+			CHECK((t & 0xfff) == 100, "pass %u: vlan_tci %#x", pass, t);
+			CHECK(n == len && memcmp(got, fr, len) == 0,
+			      "pass %u: stripped frame differs (%u bytes)", pass, n);
+		} else {
+			rx_set_free(rx);
+			CHECK(!(fl & RTE_MBUF_F_RX_VLAN_STRIPPED),
+			      "pass %u: stripped without the offload", pass);
+			/* the tag is in the data; the device reports no PCP */
+			CHECK(n == len + 4 && got[12] == 0x81 && got[13] == 0x00 &&
+			      (((got[14] << 8) | got[15]) & 0xfff) == 100 &&
+			      memcmp(got, tagged, 12) == 0 &&
+			      memcmp(got + 16, tagged + 16, len - 12) == 0,
+			      "pass %u (no strip, %s): frame of %u bytes, tag %02x%02x %02x%02x",
+			      pass, inband ? "in-band tag" : "inserted", n, got[12], got[13],
+			      got[14], got[15]);
+		}
+		ports_stop();
+	}
+	free(rx);
+	CASE_END();
+}
+
+static const uint8_t ms_key[MANA_HASH_KEY_SIZE] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+	0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/*
+ * Send 96 flows (UDP/TCP over IPv4, UDP over IPv6) A -> B and check each
+ * lands on reta[hash & 63] with mbuf->hash.rss the Toeplitz value under @p key.
+ */
+static int
+rss_check(uint16_t nq, const uint8_t *key, const uint16_t *reta, struct rx_set *rx,
+	  unsigned int *queues_used)
+{
+	static uint8_t fr[256], got[256];
+	unsigned int i, n = 96, used = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m;
+		struct flow f;
+
+		flow_default(&f, i >= 64, (i % 3 == 1) ? IPPROTO_TCP : IPPROTO_UDP);
+		if (f.ipv6)
+			f.proto = IPPROTO_UDP;
+		f.sport = (uint16_t)(2000 + i * 37);
+		f.dport = (uint16_t)(80 + i);
+		f.sip4 += i * 0x01010101u;
+		f.sip6[14] = (uint8_t)i;
+		frame_build(fr, 120, &mac_a, &mac_b, &f, i);
+		m = mbuf_make(fr, 120, NULL, 0);
+		MTEST_ASSERT(m != NULL, "alloc");
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			MTEST_FAIL("tx");
+		}
+	}
+	rx_wait(port_b, nq, rx, n);
+	MTEST_ASSERT(rx->n == n, "received %u of %u", rx->n, n);
+	for (i = 0; i < n; i++) {
+		struct mana_rss_fields fl;
+		uint32_t len = mbuf_flat(rx->m[i], got, sizeof(got)), h;
+		uint16_t q = rx->queue[i];
+
+		MTEST_ASSERT(mana_rss_parse(got, len, &fl) != 0, "packet %u: no hash type", i);
+		h = mana_rss_hash(&fl, key);
+		MTEST_ASSERT(rx->m[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH,
+			     "packet %u: no RSS hash flag", i);
+		MTEST_ASSERT(rx->m[i]->hash.rss == h, "packet %u (type %#x): hash %#x, Toeplitz %#x",
+			     i, fl.hash_type, rx->m[i]->hash.rss, h);
+		MTEST_ASSERT(q == reta[mana_rss_table_index(h)],
+			     "packet %u hash %#x: on queue %u, reta[%u] = %u", i, h, q,
+			     mana_rss_table_index(h), reta[mana_rss_table_index(h)]);
+		used |= 1u << q;
+	}
+	*queues_used = (unsigned int)__builtin_popcount(used);
+	rx_set_free(rx);
+	return MTEST_SUCCESS;
+}
+
+static int
+reta_get(uint16_t port, uint16_t *reta)
+{
+	struct rte_eth_rss_reta_entry64 r[MANA_INDIRECT_TABLE_SIZE / RTE_ETH_RETA_GROUP_SIZE];
+	unsigned int i;
+	int ret;
+
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < RTE_DIM(r); i++)
+		r[i].mask = UINT64_MAX;
+	ret = rte_eth_dev_rss_reta_query(port, r, MANA_INDIRECT_TABLE_SIZE);
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		reta[i] = r[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	return ret;
+}
+
+/* RSS: queue choice and hash value follow the key and table, also after updates. */
+static int
+test_rss(void)
+{
+	CASE_BEGIN();
+	static const uint8_t key2[MANA_HASH_KEY_SIZE] = {
+		0x2c, 0xc6, 0x81, 0xd1, 0x5b, 0xdb, 0xf4, 0xf7, 0xfc, 0xa2,
+		0x83, 0x19, 0xdb, 0x1a, 0x3e, 0x94, 0x6b, 0x9e, 0x38, 0xd9,
+		0x2c, 0x9c, 0x03, 0xd1, 0xad, 0x99, 0x44, 0xa7, 0xd9, 0x56,
+		0x3d, 0x59, 0x06, 0x3c, 0x25, 0xf3, 0xfc, 0x1f, 0xdc, 0x2a,
+	};
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg cb = cfg_default;
+	struct rte_eth_rss_reta_entry64 r[1];
+	struct rte_eth_rss_conf rc;
+	uint16_t reta[MANA_INDIRECT_TABLE_SIZE], want[MANA_INDIRECT_TABLE_SIZE];
+	uint8_t key_out[64];
+	unsigned int i, used;
+	int ret;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT(info_a.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH, "RSS_HASH not offered");
+	cb.nb_rxq = 5;	/* not a power of two */
+	cb.rx_offloads = RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	cb.rss_key = ms_key;
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cb), 0);
+
+	CHECK(reta_get(port_b, reta) == 0, "reta_query");
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		CHECK(reta[i] < cb.nb_rxq, "reta[%u] = %u", i, reta[i]);
+	memset(&rc, 0, sizeof(rc));
+	rc.rss_key = key_out;
+	rc.rss_key_len = sizeof(key_out);
+	CHECK(rte_eth_dev_rss_hash_conf_get(port_b, &rc) == 0, "rss_hash_conf_get");
+	CHECK(memcmp(key_out, ms_key, MANA_HASH_KEY_SIZE) == 0, "configured key not reported");
+	ret = rss_check(cb.nb_rxq, ms_key, reta, rx, &used);
+	if (ret != MTEST_SUCCESS) {
+		ports_stop();
+		free(rx);
+		return ret;
+	}
+	CHECK(used >= 3, "96 flows used only %u of 5 queues", used);
+
+	/* new key on the started port */
+	memset(&rc, 0, sizeof(rc));
+	rc.rss_key = (uint8_t *)(uintptr_t)key2;
+	rc.rss_key_len = MANA_HASH_KEY_SIZE;
+	rc.rss_hf = info_a.flow_type_rss_offloads &
+		(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	CHECK(rte_eth_dev_rss_hash_update(port_b, &rc) == 0, "rss_hash_update");
+	memset(&rc, 0, sizeof(rc));
+	rc.rss_key = key_out;
+	rc.rss_key_len = sizeof(key_out);
+	CHECK(rte_eth_dev_rss_hash_conf_get(port_b, &rc) == 0 &&
+	      memcmp(key_out, key2, MANA_HASH_KEY_SIZE) == 0, "updated key not reported");
+	ret = rss_check(cb.nb_rxq, key2, reta, rx, &used);
+	if (ret != MTEST_SUCCESS) {
+		ports_stop();
+		free(rx);
+		MTEST_FAIL("after rss_hash_update");
+	}
+
+	/* new table: everything on queues 4 and 1 alternately */
+	memset(r, 0, sizeof(r));
+	r[0].mask = UINT64_MAX;
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		r[0].reta[i] = want[i] = (i & 1) ? 1 : 4;
+	CHECK(rte_eth_dev_rss_reta_update(port_b, r, MANA_INDIRECT_TABLE_SIZE) == 0, "reta_update");
+	CHECK(reta_get(port_b, reta) == 0 && memcmp(reta, want, sizeof(want)) == 0,
+	      "reta_query does not return the updated table");
+	ret = rss_check(cb.nb_rxq, key2, want, rx, &used);
+	if (ret != MTEST_SUCCESS) {
+		ports_stop();
+		free(rx);
+		MTEST_FAIL("after reta_update");
+	}
+	CHECK(used == 2, "%u queues used with a 2-queue table", used);
+	/* bad key length and bad queue rejected */
+	rc.rss_key = (uint8_t *)(uintptr_t)key2;
+	rc.rss_key_len = 20;
+	CHECK(rte_eth_dev_rss_hash_update(port_b, &rc) != 0, "20-byte key accepted");
+	r[0].reta[3] = 9;
+	CHECK(rte_eth_dev_rss_reta_update(port_b, r, MANA_INDIRECT_TABLE_SIZE) != 0,
+	      "reta entry for queue 9 of 5 accepted");
+	free(rx);
+	CASE_END();
+}
+
+static int
+xstat_find(uint16_t port, const char *name, uint64_t *val)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *xs;
+	int n = rte_eth_xstats_get_names(port, NULL, 0), i, ret = -ENOENT;
+
+	if (n <= 0)
+		return -EIO;
+	names = calloc(n, sizeof(*names));
+	xs = calloc(n, sizeof(*xs));
+	if (names && xs && rte_eth_xstats_get_names(port, names, n) == n &&
+	    rte_eth_xstats_get(port, xs, n) == n) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(names[xs[i].id].name, name) == 0) {
+				*val = xs[i].value;
+				ret = 0;
+			}
+		}
+	}
+	free(names);
+	free(xs);
+	return ret;
+}
+
+/* Sum of the per-queue xstats "<dir>_q<N>_<what>" (N any), -1 if none exist. */
+static int64_t
+xstat_queue_sum(uint16_t port, const char *dir, const char *what)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *xs;
+	int n = rte_eth_xstats_get_names(port, NULL, 0), i;
+	int64_t sum = -1;
+
+	if (n <= 0)
+		return -1;
+	names = calloc(n, sizeof(*names));
+	xs = calloc(n, sizeof(*xs));
+	if (names && xs && rte_eth_xstats_get_names(port, names, n) == n &&
+	    rte_eth_xstats_get(port, xs, n) == n) {
+		for (i = 0; i < n; i++) {
+			const char *nm = names[xs[i].id].name;
+			char pfx[16], rest[48];
+			unsigned int q;
+
+			if (sscanf(nm, "%15[a-z]_q%u_%47s", pfx, &q, rest) == 3 &&
+			    strcmp(pfx, dir) == 0 && strcmp(rest, what) == 0) {
+				sum = (sum < 0 ? 0 : sum) + (int64_t)xs[i].value;
+			}
+		}
+	}
+	free(names);
+	free(xs);
+	return sum;
+}
+
+/* Stats and xstats exact after a known exchange; reset zeroes them. */
+static int
+test_stats(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[256];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg cb = cfg_default;
+	struct rte_eth_stats sa, sb;
+	struct rte_mbuf *b[100];
+	struct flow f;
+	unsigned int i, n = 100, len = 100, sent;
+	uint64_t v;
+	int64_t qs;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	cb.nb_rxq = 4;
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cb), 0);
+	CHECK(rte_eth_stats_reset(port_a) == 0 && rte_eth_stats_reset(port_b) == 0, "reset");
+	flow_default(&f, 0, IPPROTO_UDP);
+	for (i = 0; i < n; i++) {
+		f.sport = (uint16_t)(3000 + i);
+		frame_build(fr, len, &mac_a, &mac_b, &f, i);
+		b[i] = mbuf_make(fr, len, NULL, 0);
+		CHECK(b[i] != NULL, "alloc");
+	}
+	sent = tx_all(port_a, 0, b, n);
+	for (i = sent; i < n; i++)
+		rte_pktmbuf_free(b[i]);
+	CHECK(sent == n, "sent %u of %u", sent, n);
+	rx_wait(port_b, cb.nb_rxq, rx, n);
+	i = rx->n;
+	rx_set_free(rx);
+	free(rx);
+	CHECK(i == n, "received %u of %u", i, n);
+	/* let TX completions be seen */
+	rte_eth_tx_done_cleanup(port_a, 0, 0);
+	CHECK(rte_eth_stats_get(port_a, &sa) == 0 && rte_eth_stats_get(port_b, &sb) == 0, "get");
+	CHECK(sa.opackets == n && sa.obytes == (uint64_t)n * len,
+	      "A: opackets %" PRIu64 " obytes %" PRIu64 ", expected %u / %u",
+	      sa.opackets, sa.obytes, n, n * len);
+	CHECK(sa.q_opackets[0] == n && sa.q_obytes[0] == (uint64_t)n * len,
+	      "A: q_opackets[0] %" PRIu64 " q_obytes[0] %" PRIu64, sa.q_opackets[0], sa.q_obytes[0]);
+	CHECK(sb.ipackets == n && sb.ibytes == (uint64_t)n * len,
+	      "B: ipackets %" PRIu64 " ibytes %" PRIu64 ", expected %u / %u",
+	      sb.ipackets, sb.ibytes, n, n * len);
+	CHECK(sb.q_ipackets[0] + sb.q_ipackets[1] + sb.q_ipackets[2] + sb.q_ipackets[3] == n &&
+	      sb.q_ibytes[0] + sb.q_ibytes[1] + sb.q_ibytes[2] + sb.q_ibytes[3] == (uint64_t)n * len,
+	      "B: per-queue RX stats do not add up: %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+	      sb.q_ipackets[0], sb.q_ipackets[1], sb.q_ipackets[2], sb.q_ipackets[3]);
+	CHECK(sa.ipackets == 0 && sb.opackets == 0, "traffic in the wrong direction");
+	CHECK(sa.oerrors == 0 && sb.ierrors == 0 && sb.imissed == 0 && sb.rx_nombuf == 0,
+	      "errors: oerrors %" PRIu64 " ierrors %" PRIu64 " imissed %" PRIu64
+	      " rx_nombuf %" PRIu64, sa.oerrors, sb.ierrors, sb.imissed, sb.rx_nombuf);
+	/* xstats: ethdev's basic ones and the driver's per-queue ones */
+	CHECK(xstat_find(port_b, "rx_good_packets", &v) == 0 && v == n, "rx_good_packets %" PRIu64, v);
+	CHECK(xstat_find(port_b, "rx_good_bytes", &v) == 0 && v == (uint64_t)n * len,
+	      "rx_good_bytes %" PRIu64, v);
+	CHECK(xstat_find(port_a, "tx_good_packets", &v) == 0 && v == n, "tx_good_packets");
+	qs = xstat_queue_sum(port_b, "rx", "packets");
+	CHECK(qs == n, "sum of rx_q<N>_packets xstats is %" PRId64 " (-1: none), expected %u", qs, n);
+	qs = xstat_queue_sum(port_b, "rx", "bytes");
+	CHECK(qs == (int64_t)n * len, "sum of rx_q<N>_bytes xstats is %" PRId64, qs);
+	qs = xstat_queue_sum(port_a, "tx", "packets");
+	CHECK(qs == n, "sum of tx_q<N>_packets xstats is %" PRId64, qs);
+	qs = xstat_queue_sum(port_a, "tx", "bytes");
+	CHECK(qs == (int64_t)n * len, "sum of tx_q<N>_bytes xstats is %" PRId64, qs);
+
+	CHECK(rte_eth_stats_reset(port_a) == 0 && rte_eth_stats_reset(port_b) == 0, "reset");
+	CHECK(rte_eth_xstats_reset(port_a) == 0 && rte_eth_xstats_reset(port_b) == 0, "xreset");
+	CHECK(rte_eth_stats_get(port_a, &sa) == 0 && rte_eth_stats_get(port_b, &sb) == 0, "get");
+	CHECK(sa.opackets == 0 && sa.obytes == 0 && sb.ipackets == 0 && sb.ibytes == 0 &&
+	      sa.q_opackets[0] == 0 && sb.q_ipackets[0] == 0, "stats not zero after reset");
+	CHECK(xstat_queue_sum(port_b, "rx", "packets") == 0 &&
+	      xstat_queue_sum(port_a, "tx", "bytes") == 0, "per-queue xstats not zero after reset");
+	CASE_END();
+}
+
+static unsigned int
+env_count(const char *name, unsigned int dflt)
+{
+	const char *s = getenv(name);
+
+	return s != NULL && atoi(s) > 0 ? (unsigned int)atoi(s) : dflt;
+}
+
+/* Many start/stop cycles (and reconfigurations): mbufs back every time. */
+static int
+test_cycles(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[256];
+	unsigned int cycles = env_count("MANA_TEST_CYCLES", 1000), i, ref = 0;
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg c = cfg_default;
+	uint64_t t0 = rte_get_timer_cycles();
+	struct flow f;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	flow_default(&f, 0, IPPROTO_UDP);
+	for (i = 0; i < cycles; i++) {
+		bool reconf = i % 100 == 0;
+
+		if (reconf) {
+			c.nb_rxq = (uint16_t)(1 + (i / 100) % 4);
+			c.nb_txq = (uint16_t)(1 + (i / 100 + 1) % 3);
+			MTEST_ASSERT(ports_start(&c, &c) == 0, "cycle %u: reconfigure %u/%u", i,
+				     c.nb_rxq, c.nb_txq);
+		} else {
+			MTEST_ASSERT(rte_eth_dev_start(port_a) == 0 &&
+				     rte_eth_dev_start(port_b) == 0, "cycle %u: start", i);
+		}
+		if (i % 50 == 0 || i + 1 == cycles) {
+			struct rte_mbuf *m;
+			unsigned int k;
+
+			for (k = 0; k < 8; k++) {
+				frame_build(fr, 64 + k, &mac_a, &mac_b, &f, i + k);
+				m = mbuf_make(fr, 64 + k, NULL, 0);
+				CHECK(m != NULL, "alloc");
+				if (tx_all(port_a, k % c.nb_txq, &m, 1) != 1) {
+					rte_pktmbuf_free(m);
+					CHECK(0, "cycle %u: tx", i);
+				}
+			}
+			rx_wait(port_b, c.nb_rxq, rx, 8);
+			k = rx->n;
+			rx_set_free(rx);
+			CHECK(k == 8, "cycle %u (%u/%u queues): received %u of 8; device: wire %"
+			      PRIu64 " delivered %" PRIu64 " no-WQE drops %" PRIu64, i, c.nb_rxq,
+			      c.nb_txq, k, emu_counter(1, "rx_wire_frames"),
+			      emu_counter(1, "rx_frames"), emu_counter(1, "rx_discards_nowqe"));
+		} else if (i % 2) {
+			/* stop with packets in flight */
+			struct rte_mbuf *m;
+
+			frame_build(fr, 64, &mac_a, &mac_b, &f, i);
+			m = mbuf_make(fr, 64, NULL, 0);
+			CHECK(m != NULL, "alloc");
+			if (rte_eth_tx_burst(port_a, 0, &m, 1) != 1)
+				rte_pktmbuf_free(m);
+		}
+		ports_stop();
+		if (reconf)
+			ref = rte_mempool_in_use_count(pool);
+		else
+			MTEST_ASSERT(rte_mempool_in_use_count(pool) == ref,
+				     "cycle %u: %u mbufs in use after stop, %u after the first",
+				     i, rte_mempool_in_use_count(pool), ref);
+	}
+	free(rx);
+	printf("  %u start/stop cycles in %.1f s\n", cycles,
+	       (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz());
+	/* back to the default configuration */
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+	CASE_END();
+}
+
+/* Bad packets: tx_prepare rejects them with rte_errno; tx_burst never sends them. */
+static int
+test_bad_input(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[4096], cap[4096];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg c = cfg_default;
+	unsigned int maxseg = info_a.tx_desc_lim.nb_mtu_seg_max, v, i, k;
+	uint16_t seg[64];
+	struct flow f;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT(maxseg >= 2 && maxseg <= 30, "nb_mtu_seg_max %u", maxseg);
+	c.tx_offloads = info_a.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+		RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	MTEST_ASSERT_EQ(ports_start(&c, &cfg_default), 0);
+	flow_default(&f, 0, IPPROTO_UDP);
+	for (v = 0; v < 6; v++) {
+		struct rte_mbuf *m = NULL, *good, *pk[3];
+		const char *what = "";
+		uint16_t ret;
+		int err;
+
+		switch (v) {
+		case 0:
+			what = "too many segments";
+			for (i = 0; i <= maxseg; i++)
+				seg[i] = 8;
+			seg[i] = 0;
+			frame_build(fr, 8 * (maxseg + 2), &mac_a, &mac_b, &f, v);
+			m = mbuf_make(fr, 8 * (maxseg + 2), seg, maxseg + 2);
+			break;
+		case 1:
+			what = "pkt_len larger than the data";
+			frame_build(fr, 100, &mac_a, &mac_b, &f, v);
+			m = mbuf_make(fr, 100, NULL, 0);
+			if (m)
+				m->pkt_len = 150;
+			break;
+		case 2:
+			what = "zero length";
+			m = rte_pktmbuf_alloc(pool);
+			break;
+		case 3:
+			what = "frame longer than the MTU";
+			frame_build(fr, 3000, &mac_a, &mac_b, &f, v);
+			m = mbuf_make(fr, 3000, NULL, 0);
+			break;
+		case 4:
+			what = "checksum offload without l2/l3 lengths";
+			frame_build(fr, 100, &mac_a, &mac_b, &f, v);
+			m = mbuf_make(fr, 100, NULL, 0);
+			if (m)
+				m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+					RTE_MBUF_F_TX_UDP_CKSUM;
+			break;
+		case 5:
+			what = "pkt_len smaller than the data";
+			frame_build(fr, 100, &mac_a, &mac_b, &f, v);
+			seg[0] = 50;
+			seg[1] = 0;
+			m = mbuf_make(fr, 100, seg, 2);
+			if (m)
+				m->pkt_len = 60;
+			break;
+		}
+		CHECK(m != NULL, "alloc for '%s'", what);
+		/* tx_prepare alone */
+		rte_errno = 0;
+		ret = rte_eth_tx_prepare(port_a, 0, &m, 1);
+		err = rte_errno;
+		if (ret != 0) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "tx_prepare accepted a packet with %s", what);
+		}
+		CHECK(err == EINVAL || err == ENOTSUP, "'%s': rte_errno %d (%s)", what, err,
+		      rte_strerror(err));
+		/* in a batch: good, bad, good -> prefix of 1 */
+		frame_build(fr, 80, &mac_a, &mac_b, &f, 100 + v);
+		good = mbuf_make(fr, 80, NULL, 0);
+		pk[0] = good;
+		pk[1] = m;
+		pk[2] = mbuf_make(fr, 80, NULL, 0);
+		CHECK(good && pk[2], "alloc");
+		ret = rte_eth_tx_prepare(port_a, 0, pk, 3);
+		if (ret != 1)
+			rte_pktmbuf_free_bulk(pk, 3);
+		CHECK(ret == 1, "'%s' in a batch: tx_prepare returned %u, expected 1", what, ret);
+		/* tx_burst straight away (no prepare): no crash, never on the wire */
+		emu_capture_drain();
+		ret = rte_eth_tx_burst(port_a, 0, pk, 3);
+		for (k = ret; k < 3; k++)
+			rte_pktmbuf_free(pk[k]);
+		CHECK(ret >= 1, "'%s': tx_burst did not even take the good packet before it", what);
+		rx_wait(port_b, 1, rx, ret == 3 ? 2 : 1);
+		k = rx->n;
+		rx_set_free(rx);
+		if (v == 0 || v == 2)
+			CHECK(k == (ret == 3 ? 2u : 1u), "'%s': %u packets arrived for %u good "
+			      "ones sent", what, k, ret == 3 ? 2 : 1);
+		else
+			CHECK(k >= 1, "'%s': the good packet before it did not arrive", what);
+		/* a packet with too many segments or no data never reaches the wire */
+		while (v == 0 || v == 2) {
+			ssize_t n = emu.capture_read(0, 0, cap, sizeof(cap));
+
+			if (n < 0)
+				break;
+			CHECK(n == 80, "'%s': a %zd-byte frame went out on the wire", what, n);
+		}
+	}
+	free(rx);
+	CASE_END();
+}
+
+/* tx_burst returns a prefix when the ring is full; the caller keeps the rest. */
+static int
+test_tx_prefix(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[128], got[128];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct rte_mbuf *b[2048];
+	unsigned int n = RTE_DIM(b), i, j, sent, more, total, received = 0, bad = 0;
+	uint16_t ndesc = desc_count(&info_a.tx_desc_lim);
+	struct rte_eth_stats st;
+	struct flow f;
+	uint64_t deadline;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+	flow_default(&f, 0, IPPROTO_UDP);
+	emu_step_mode(true);
+	for (i = 0; i < n; i++) {
+		frame_build(fr, 64, &mac_a, &mac_b, &f, i);
+		b[i] = mbuf_make(fr, 64, NULL, 0);
+		if (b[i] == NULL) {
+			rte_pktmbuf_free_bulk(b, i);
+			emu_step_mode(false);
+			CHECK(0, "alloc");
+		}
+	}
+	/* the device is stalled (step mode, not stepped): the ring fills up */
+	sent = rte_eth_tx_burst(port_a, 0, b, n);
+	more = rte_eth_tx_burst(port_a, 0, b + sent, n - sent);
+	if (sent == 0 || sent + more >= n || more != 0 || sent > ndesc) {
+		rte_pktmbuf_free_bulk(b + sent + more, n - sent - more);
+		emu_step_mode(false);
+		CHECK(0, "a stalled device: tx_burst took %u of %u, then %u more (%u descriptors)",
+		      sent, n, more, ndesc);
+	}
+	/* the caller still owns b[sent..]: free half, send the rest later */
+	rte_pktmbuf_free_bulk(b + sent, (n - sent) / 2);
+	total = sent;
+	i = sent + (n - sent) / 2;
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 10;
+	while ((i < n || received < total) && rte_get_timer_cycles() < deadline) {
+		if (i < n) {
+			unsigned int k = rte_eth_tx_burst(port_a, 0, b + i,
+							  RTE_MIN(n - i, 64u));
+			i += k;
+			total += k;
+		}
+		emu.step();
+		while (rx_poll(port_b, 1, rx) != 0) {
+			for (j = 0; j < rx->n; j++)
+				if (mbuf_flat(rx->m[j], got, sizeof(got)) != 64)
+					bad++;
+			received += rx->n;
+			rx_set_free(rx);
+			emu.step();
+		}
+	}
+	emu_step_mode(false);
+	free(rx);
+	if (i < n)
+		rte_pktmbuf_free_bulk(b + i, n - i);
+	CHECK(i == n, "the rest never went: %u of %u", i, n);
+	CHECK(received == total && bad == 0, "received %u (%u malformed) of the %u packets "
+	      "tx_burst took; device: no-WQE drops %" PRIu64, received, bad, total,
+	      emu_counter(1, "rx_discards_nowqe"));
+	CHECK(rte_eth_stats_get(port_b, &st) == 0 && st.ipackets == total,
+	      "B counted %" PRIu64 " of %u", st.ipackets, total);
+	CASE_END();
+}
+
+/* MTU, promiscuous/allmulticast, MAC set, link state. */
+static int
+test_control(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[MAX_FRAME];
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct port_cfg c = cfg_default;
+	struct rte_ether_addr other = { .addr_bytes = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 } };
+	struct rte_eth_link link;
+	struct flow f;
+	uint16_t mtu;
+	int ret;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+	ports_stop();
+	MTEST_ASSERT(rte_eth_dev_set_mtu(port_a, 67) != 0, "MTU 67 accepted");
+	MTEST_ASSERT(rte_eth_dev_set_mtu(port_a, 9001) != 0, "MTU 9001 accepted");
+	MTEST_ASSERT_EQ(rte_eth_dev_set_mtu(port_a, 68), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_set_mtu(port_a, 9000), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_set_mtu(port_b, 9000), 0);
+	MTEST_ASSERT(rte_eth_dev_get_mtu(port_a, &mtu) == 0 && mtu == 9000, "mtu %u", mtu);
+	c.rx_offloads = info_a.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
+	c.tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	c.mtu = 9000;
+	MTEST_ASSERT_EQ(ports_start(&c, &c), 0);
+	flow_default(&f, 0, IPPROTO_UDP);
+	frame_build(fr, 9014, &mac_a, &mac_b, &f, 1);
+	ret = exchange_one(mbuf_make(fr, 9014, NULL, 0), fr, 9014, 1, rx);
+	rx_set_free(rx);
+	CHECK(ret == MTEST_SUCCESS, "9014-byte frame at MTU 9000");
+	ports_stop();
+	CHECK(rte_eth_dev_set_mtu(port_a, 1500) == 0 && rte_eth_dev_set_mtu(port_b, 1500) == 0,
+	      "mtu 1500");
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+
+	/* link */
+	memset(&link, 0, sizeof(link));
+	CHECK(rte_eth_link_get_nowait(port_a, &link) == 0 && link.link_status == RTE_ETH_LINK_UP,
+	      "link not up after start");
+	ret = rte_eth_dev_set_link_down(port_a);
+	CHECK(ret == 0 || ret == -ENOTSUP, "set_link_down: %d", ret);
+	ret = rte_eth_dev_set_link_up(port_a);
+	CHECK(ret == 0 || ret == -ENOTSUP, "set_link_up: %d", ret);
+	CHECK(rte_eth_link_get_nowait(port_a, &link) == 0 && link.link_status == RTE_ETH_LINK_UP,
+	      "link not up after set_link_up");
+
+	/* promiscuous / allmulticast accepted, reflected */
+	CHECK(rte_eth_promiscuous_enable(port_b) == 0 && rte_eth_promiscuous_get(port_b) == 1,
+	      "promiscuous enable");
+	CHECK(rte_eth_promiscuous_disable(port_b) == 0 && rte_eth_promiscuous_get(port_b) == 0,
+	      "promiscuous disable");
+	CHECK(rte_eth_allmulticast_enable(port_b) == 0 && rte_eth_allmulticast_get(port_b) == 1,
+	      "allmulticast enable");
+	CHECK(rte_eth_allmulticast_disable(port_b) == 0 && rte_eth_allmulticast_get(port_b) == 0,
+	      "allmulticast disable");
+
+	/* MAC: own accepted, another rejected, address unchanged */
+	CHECK(rte_eth_dev_default_mac_addr_set(port_a, &mac_a) == 0, "own MAC rejected");
+	ret = rte_eth_dev_default_mac_addr_set(port_a, &other);
+	CHECK(ret < 0, "foreign MAC accepted");
+	{
+		struct rte_ether_addr now;
+
+		CHECK(rte_eth_macaddr_get(port_a, &now) == 0 && rte_is_same_ether_addr(&now, &mac_a),
+		      "MAC changed by a rejected set");
+	}
+	/* traffic still flows */
+	frame_build(fr, 100, &mac_a, &mac_b, &f, 2);
+	ret = exchange_one(mbuf_make(fr, 100, NULL, 0), fr, 100, 1, rx);
+	rx_set_free(rx);
+	free(rx);
+	CHECK(ret == MTEST_SUCCESS, "traffic after the control operations");
+	CASE_END();
+}
+
+/*
+ * Garbage CQEs from the device (every CQE's fields random but the owner bits):
+ * no crash, no leak, and a clean restart after. Runs until the device wrote
+ * MANA_TEST_GARBAGE_CQES RX completions (frames into RX WQEs, both ports).
+ */
+static int
+test_garbage(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[256];
+	uint64_t target = env_count("MANA_TEST_GARBAGE_CQES", 200000);
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	struct rte_mbuf *b[32];
+	uint64_t sent = 0, deadline, t0 = rte_get_timer_cycles(), done = 0, base;
+	struct flow f;
+	unsigned int i, k, loops = 0;
+	int ret;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+	flow_default(&f, 0, IPPROTO_UDP);
+	base = emu_counter(0, "rx_frames") + emu_counter(1, "rx_frames");
+	CHECK(emu.set_garbage_cqe(0, 1) == 0, "garbage mode on");
+	deadline = t0 + rte_get_timer_hz() * 300;
+	while (done < target && rte_get_timer_cycles() < deadline) {
+		uint16_t src = loops & 1 ? port_b : port_a, dst = loops & 1 ? port_a : port_b;
+
+		frame_build(fr, 64, src == port_a ? &mac_a : &mac_b,
+			    src == port_a ? &mac_b : &mac_a, &f, loops);
+		for (i = 0; i < RTE_DIM(b); i++) {
+			b[i] = mbuf_make(fr, 64, NULL, 0);
+			if (b[i] == NULL)
+				break;
+		}
+		k = rte_eth_tx_burst(src, 0, b, i);
+		if (k < i)
+			rte_pktmbuf_free_bulk(b + k, i - k);
+		sent += k;
+		while (rx_poll(dst, 1, rx) != 0)
+			rx_set_free(rx);
+		rx_set_free(rx);
+		if ((++loops & 63) == 0)
+			done = emu_counter(0, "rx_frames") + emu_counter(1, "rx_frames") - base;
+		if (k == 0)
+			emu_poll();
+	}
+	emu.set_garbage_cqe(0, 0);
+	printf("  %" PRIu64 " RX completions, %" PRIu64 " packets sent under garbage CQEs"
+	       " in %.1f s\n", done, sent,
+	       (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz());
+	free(rx);
+	CHECK(done >= target, "only %" PRIu64 " RX completions in 300 s", done);
+	ports_stop();
+	CHECK(rte_mempool_in_use_count(pool) == base_in_use__,
+	      "%u mbufs in use after stop, %u before", rte_mempool_in_use_count(pool),
+	      base_in_use__);
+	/* a restart gives a working port again */
+	rx = calloc(1, sizeof(*rx));
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+	frame_build(fr, 64, &mac_a, &mac_b, &f, 1);
+	ret = exchange_one(mbuf_make(fr, 64, NULL, 0), fr, 64, 1, rx);
+	rx_set_free(rx);
+	free(rx);
+	CHECK(ret == MTEST_SUCCESS, "no traffic after garbage mode and a restart");
+	ports_stop();
+	MTEST_ASSERT(rte_mempool_in_use_count(pool) == base_in_use__, "leak after restart");
+	return MTEST_SUCCESS;
+}
+
+/* Close both ports: everything returned, ports gone. Runs last. */
+static int
+test_close(void)
+{
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+	ports_stop();
+	MTEST_ASSERT_EQ(rte_eth_dev_close(port_a), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_close(port_b), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_count_avail(), 0);
+	MTEST_ASSERT(rte_mempool_in_use_count(pool) == 0, "%u mbufs still in use after close",
+		     rte_mempool_in_use_count(pool));
+	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations: %s", violations());
+	return MTEST_SUCCESS;
+}
+
+static const struct mtest_case cases[] = {
+	{ "lifecycle", test_lifecycle },
+	{ "txrx", test_txrx },
+	{ "jumbo", test_jumbo },
+	{ "cksum_tx", test_cksum_tx },
+	{ "cksum_rx", test_cksum_rx },
+	{ "tso", test_tso },
+	{ "vlan", test_vlan },
+	{ "rss", test_rss },
+	{ "stats", test_stats },
+	{ "cycles", test_cycles },
+	{ "bad_input", test_bad_input },
+	{ "tx_prefix", test_tx_prefix },
+	{ "control", test_control },
+	{ "garbage", test_garbage },
+	{ "close", test_close },
+};
+
+static int
+find_ports(void)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t p;
+	int found = 0;
+
+	RTE_ETH_FOREACH_DEV(p) {
+		if (rte_eth_dev_get_name_by_port(p, name) != 0)
+			continue;
+		if (strcmp(name, PCI_ADDR "_port1") == 0) {
+			port_a = p;
+			found |= 1;
+		} else if (strcmp(name, PCI_ADDR "_port2") == 0) {
+			port_b = p;
+			found |= 2;
+		} else {
+			fprintf(stderr, "unexpected port %u: %s\n", p, name);
+		}
+	}
+	if (found != 3) {
+		fprintf(stderr, "ports %s_port1 and _port2 not both found (%u ports)\n",
+			PCI_ADDR, rte_eth_dev_count_avail());
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int ret, n, nargs;
+	char **args;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	/* after EAL's arguments (and its "--"): the case names */
+	n = ret;
+	nargs = argc - n;
+	args = argv + n;
+	if (nargs > 1 && strcmp(args[1], "--") == 0) {
+		args[1] = args[0];
+		args++;
+		nargs--;
+	}
+	if (emu_bind() != 0 || find_ports() != 0)
+		return 1;
+	rte_eth_macaddr_get(port_a, &mac_a);
+	rte_eth_macaddr_get(port_b, &mac_b);
+	if (rte_eth_dev_info_get(port_a, &info_a) != 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("test_driver", NB_MBUF, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (pool == NULL) {
+		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	ret = mtest_run("driver", cases, MTEST_N(cases), nargs, args);
+	rte_eal_cleanup();
+	return ret;
+}
