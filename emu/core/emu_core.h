@@ -23,10 +23,11 @@
  *  - Queue ids (SQ, RQ, CQ) are 24-bit, never 0, unique within a device and
  *    never reused by a device (also not across emu_dev_readd).
  *  - Thread safety: control calls may come from any thread while the device
- *    thread runs; they serialise on a per-device lock. Callbacks are invoked
- *    from the thread that does the device work (device thread or the caller
- *    of emu_dev_step) with the device lock held: they must not call back into
- *    the core except for the lock-free queries marked "callback-safe".
+ *    thread runs; they serialise on a per-device lock. CQ-event and
+ *    violation callbacks are invoked from the thread that does the device
+ *    work (device thread or the caller of emu_dev_step) with the device lock
+ *    held: they must not call back into the core except for the lock-free
+ *    queries marked "callback-safe". The fatal callback runs without locks.
  *
  * Execution
  *  - Step mode (default): nothing happens until emu_dev_step() /
@@ -107,7 +108,8 @@ struct emu_dev_config {
 	uint32_t max_wr;		/**< max_qp_wr / max_cqe reported (256 or 2048) */
 	uint32_t max_sge_tx;		/**< <= 30 */
 	uint32_t max_sge_rx;		/**< <= 15 */
-	uint32_t max_queues;		/**< WQ objects per vPort */
+	uint32_t max_queues;		/**< per vPort: up to 2 x this many WQ
+					  * objects (SQs + RQs) */
 	bool cqe_coalescing;		/**< allow CQE_RX_COALESCED_4 when config_rx asks */
 	bool strict;			/**< violations make emu_dev_check() fail */
 	bool trace;			/**< decode every WQE/CQE/doorbell to trace_out */
@@ -117,6 +119,9 @@ struct emu_dev_config {
 	uint32_t coalesce_ns;		/**< thread-mode flush timeout; 0 = 2048 */
 	uint32_t wire_ring_frames;	/**< per-vPort wire input ring; 0 = 1024 */
 	uint32_t seed;			/**< PRNG seed for garbage CQEs */
+	bool cqe8_coalescing;		/**< coalesce up to 8 packets per CQE
+					  * (CQE_RX_COALESCED_8, 2026 kernels)
+					  * instead of 4; needs cqe_coalescing */
 };
 
 /**
@@ -258,8 +263,9 @@ int emu_vport_disable_rx(struct emu_dev *dev, uint32_t vport);
 /* ------------------------------------------------------------------------ */
 
 /**
- * Register the completion-event sink of CQ @p cq_id: after a CQ doorbell
- * with arm = 1, the next CQE written to that CQ fires exactly one event:
+ * Register the completion-event sink of CQ @p cq_id. A CQ doorbell with
+ * arm = 1 fires exactly one event: at once if the consumer it reports is
+ * behind the CQEs already written, else when the next CQE is written:
  * @p cb(@p arg, cq_id) is called (may be NULL) and, if @p efd >= 0, the
  * 8-byte value 1 is written to the eventfd @p efd. Pass cb NULL and
  * efd -1 to unregister.
@@ -391,6 +397,13 @@ int emu_dev_service_reset(struct emu_dev *dev);
  * after the old ones, vPort MACs/MTUs/wires kept. -EINVAL if not removed.
  */
 int emu_dev_readd(struct emu_dev *dev);
+
+/**
+ * emu_dev_readd() at a new PCI address @p pci (NULL or "" keeps the old
+ * one): the VF comes back as a new PCI device. -EINVAL if not removed or
+ * the address does not fit.
+ */
+int emu_dev_readd_at(struct emu_dev *dev, const char *pci);
 
 /** True while removed. Callback-safe. */
 bool emu_dev_is_removed(const struct emu_dev *dev);

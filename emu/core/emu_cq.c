@@ -15,8 +15,8 @@
 /*
  * Consumer tracking. The driver's CQ head starts at N and the doorbell
  * carries it modulo 8N (spec §6.2). The core keeps the consumer as a 64-bit
- * count c of CQEs consumed (head = c + N) and, on each doorbell, advances it
- * by the smallest step that matches the reported value.
+ * count c of CQEs consumed (head = c + N); on each doorbell it takes the
+ * largest c not beyond the producer that matches the reported value.
  *
  * Overflow: there is no device-visible consumer between doorbells, so the
  * device cannot stall the way hardware might; it always writes (laps) and
@@ -117,25 +117,34 @@ emu_cq_doorbell(struct emu_dev *dev, struct emu_wq *wq, uint64_t value)
 	uint64_t n = cq->depth, m = 8 * n;
 	uint64_t tail = (value >> 32) & 0x7FFFFFFFu;
 	bool arm = (value >> 63) & 1;
-	uint64_t cur, delta, c;
+	uint64_t c;
 
 	wq->st.cq_doorbells++;
 	if (dev->trace)
-		emu_trace(dev, "CQ doorbell cq %#x tail_ptr %" PRIu64 " arm %d (written %" PRIu64 ")",
-			  cq->id, tail, arm, cq->k);
+		emu_trace(dev, "CQ doorbell cq %#x tail_ptr %" PRIu64 " arm %d (written %"
+			  PRIu64 ")", cq->id, tail, arm, cq->k);
 	if (tail >= m) {
 		emu_violation(dev, EMU_VIOL_CQ_DB_BAD_TAIL, cq->id, (uint32_t)tail,
 			      "CQ doorbell tail_ptr %" PRIu64 " >= 8 * depth %" PRIu64,
 			      tail, m);
 	} else {
-		cur = (cq->consumer + n) % m;
-		delta = (tail + m - cur) % m;
-		c = cq->consumer + delta;
-		if (c > cq->k) {
+		/*
+		 * The consumer is known modulo 8N only: take the largest value
+		 * not beyond the producer. It is the true one unless the driver
+		 * is 8N or more behind, which is the cq_db_missed violation.
+		 */
+		uint64_t d = (cq->k + n + m - tail) % m;
+
+		c = cq->k - d;
+		if (d > cq->k) {
 			emu_violation(dev, EMU_VIOL_CQ_DB_BAD_TAIL, cq->id, (uint32_t)tail,
-				      "CQ doorbell reports consumer %" PRIu64
-				      " beyond the %" PRIu64 " CQEs written",
-				      c, cq->k);
+				      "CQ doorbell tail_ptr %" PRIu64 " reports a consumer beyond the %"
+				      PRIu64 " CQEs written", tail, cq->k);
+		} else if (c < cq->consumer) {
+			emu_violation(dev, EMU_VIOL_CQ_DB_BAD_TAIL, cq->id, (uint32_t)tail,
+				      "CQ doorbell moves the consumer back from %" PRIu64
+				      " to %" PRIu64 " (%" PRIu64 " CQEs written)",
+				      cq->consumer, c, cq->k);
 		} else {
 			if (cq->k - c > n) {
 				wq->st.cq_overflows++;
@@ -150,5 +159,13 @@ emu_cq_doorbell(struct emu_dev *dev, struct emu_wq *wq, uint64_t value)
 	if (arm) {
 		wq->st.cq_arms++;
 		cq->armed = true;
+		/*
+		 * CQEs the driver has not consumed yet fire the event at once:
+		 * otherwise a CQE written between the driver's last poll and
+		 * its arm would never wake it (the lost-wakeup race NAPI-style
+		 * consumers rely on the device to close).
+		 */
+		if (cq->consumer < cq->k)
+			emu_cq_event(wq);
 	}
 }

@@ -840,6 +840,7 @@ emu_wq_obj_create(struct emu_dev *dev, uint32_t vport,
 	wq->cq.buf = attr->cq_buf;
 	wq->cq.depth = attr->cq_depth;
 	wq->cq.ev_fd = -1;
+	wq->cq.garbage = dev->garbage_all;
 	pg->wqs[pg->n_wqs++] = wq;
 	dev->wqs[dev->n_wqs++] = wq;
 	vp->n_queues++;
@@ -944,8 +945,8 @@ emu_vport_config_rx(struct emu_dev *dev, uint32_t vport,
 	memcpy(vp->key, rx->hash_key, EMU_RSS_KEY_SIZE);
 	emu_rss_table_build(vp->tt, vp->key);
 	if (dev->trace)
-		emu_trace(dev, "config_vport_rx vport %u rx_enable %d rss_enable %d coalescing %d default %#x",
-			  vport, vp->rx_enable, vp->rss_enable, vp->coalesce,
+		emu_trace(dev, "config_vport_rx vport %u rx_enable %d rss_enable %d "
+			  "coalescing %d default %#x", vport, vp->rx_enable, vp->rss_enable, vp->coalesce,
 			  def != NULL ? def->id : 0);
 out:
 	pthread_mutex_unlock(&dev->lock);
@@ -1036,17 +1037,28 @@ emu_dev_service_reset(struct emu_dev *dev)
 }
 
 int
-emu_dev_readd(struct emu_dev *dev)
+emu_dev_readd_at(struct emu_dev *dev, const char *pci)
 {
 	int rc = 0;
 
+	if (pci != NULL && strlen(pci) >= sizeof(dev->cfg.pci))
+		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
-	if (!dev->removed)
+	if (!dev->removed) {
 		rc = -EINVAL;
-	else
+	} else {
+		if (pci != NULL && pci[0] != '\0')
+			snprintf(dev->cfg.pci, sizeof(dev->cfg.pci), "%s", pci);
 		atomic_store(&dev->removed, false);
+	}
 	pthread_mutex_unlock(&dev->lock);
 	return rc;
+}
+
+int
+emu_dev_readd(struct emu_dev *dev)
+{
+	return emu_dev_readd_at(dev, NULL);
 }
 
 bool

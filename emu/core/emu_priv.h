@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gdma.h"
 #include "emu_core.h"
@@ -60,8 +61,8 @@ struct emu_rx_pend {
 	uint32_t n;			/* packets, 0 = none */
 	uint32_t flags;			/* shared dword 1 */
 	uint32_t wqe_offset;		/* of the first packet */
-	uint32_t len[MANA_RXCOMP_OOB_NUM_PPI];
-	uint32_t hash[MANA_RXCOMP_OOB_NUM_PPI];
+	uint32_t len[2 * MANA_RXCOMP_OOB_NUM_PPI];
+	uint32_t hash[2 * MANA_RXCOMP_OOB_NUM_PPI];
 	uint64_t t0_ns;
 };
 
@@ -265,13 +266,22 @@ uint64_t emu_now_ns(void);
 static inline uint32_t
 emu_csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	uint32_t i;
+	uint64_t acc = sum;
+	uint32_t i = 0, w;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += ((uint32_t)p[i] << 8) | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
+	/* big-endian 32-bit words: their sum folds to the 16-bit sum */
+	for (; i + 4 <= len; i += 4) {
+		memcpy(&w, p + i, 4);
+		acc += __builtin_bswap32(w);
+	}
+	for (; i + 1 < len; i += 2)
+		acc += ((uint32_t)p[i] << 8) | p[i + 1];
+	if (i < len)
+		acc += (uint32_t)p[i] << 8;
+	acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+	acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+	w = (uint32_t)acc;
+	return (w & 0xFFFF) + (w >> 16);
 }
 
 static inline uint16_t

@@ -189,6 +189,35 @@ emu_rx_write_cqe(struct emu_dev *dev, struct emu_wq *rq, uint32_t type,
 		dev->vport[rq->vport].st.rx_coalesced_cqes++;
 }
 
+/* CQE_RX_COALESCED_8: two packets per ppi slot (spec §5.5). */
+static void
+emu_rx_write_cqe8(struct emu_dev *dev, struct emu_wq *rq, const struct emu_rx_pend *p)
+{
+	uint32_t d[15];
+	uint32_t i;
+
+	memset(d, 0, sizeof(d));
+	d[0] = MANA_VAL(MANA_CQE_HDR_CQE_TYPE, CQE_RX_COALESCED_8) |
+	       MANA_VAL(MANA_CQE_HDR_CLIENT_TYPE, MANA_CQE_COMPLETION);
+	d[1] = p->flags;
+	for (i = 0; i < p->n; i++) {
+		struct mana_rxcomp_perpkt_info_v2 v;
+
+		memcpy(&v, &d[2 + 3 * (i / 2)], sizeof(v));
+		if (i % 2 == 0) {
+			v.pkt_hash0 = p->hash[i];
+			v.pkt_len0 = (uint16_t)p->len[i];
+		} else {
+			v.pkt_hash1 = p->hash[i];
+			v.pkt_len1 = (uint16_t)p->len[i];
+		}
+		memcpy(&d[2 + 3 * (i / 2)], &v, sizeof(v));
+	}
+	d[14] = p->wqe_offset;
+	emu_cq_write(dev, rq, d);
+	dev->vport[rq->vport].st.rx_coalesced_cqes++;
+}
+
 static void
 emu_rx_pend_flush(struct emu_dev *dev, struct emu_wq *rq)
 {
@@ -196,8 +225,11 @@ emu_rx_pend_flush(struct emu_dev *dev, struct emu_wq *rq)
 
 	if (p->n == 0)
 		return;
-	emu_rx_write_cqe(dev, rq, p->n == 1 ? CQE_RX_OKAY : CQE_RX_COALESCED_4, 0,
-			 p->flags, p->n, p->len, p->hash, p->wqe_offset);
+	if (p->n > 1 && dev->cfg.cqe8_coalescing)
+		emu_rx_write_cqe8(dev, rq, p);
+	else
+		emu_rx_write_cqe(dev, rq, p->n == 1 ? CQE_RX_OKAY : CQE_RX_COALESCED_4, 0,
+				 p->flags, p->n, p->len, p->hash, p->wqe_offset);
 	p->n = 0;
 }
 
@@ -350,7 +382,7 @@ emu_rq_deliver(struct emu_dev *dev, struct emu_vport *vp, struct emu_wq *rq,
 		p->len[p->n] = len;
 		p->hash[p->n] = hash;
 		p->n++;
-		if (p->n == MANA_RXCOMP_OOB_NUM_PPI)
+		if (p->n == (dev->cfg.cqe8_coalescing ? 2 : 1) * MANA_RXCOMP_OOB_NUM_PPI)
 			emu_rx_pend_flush(dev, rq);
 	} else {
 		emu_rx_write_cqe(dev, rq, CQE_RX_OKAY, 0, flags, 1, &len, &hash, off);

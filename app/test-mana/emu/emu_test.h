@@ -58,6 +58,7 @@ struct fx_opts {
 	uint32_t vpo;		/* tx_vp_offset of vPort 0 */
 	const uint8_t *key;	/* 40 bytes, NULL = zero key */
 	bool strict;
+	bool cqe8;		/* CQE_RX_COALESCED_8 */
 };
 
 static inline void *
@@ -106,6 +107,7 @@ fx_init(struct fx *f, const struct fx_opts *o)
 	emu_dev_config_init(&cfg);
 	cfg.cqe_coalescing = !o->no_coalescing;
 	cfg.strict = o->strict;
+	cfg.cqe8_coalescing = o->cqe8;
 	if (o->mtu)
 		cfg.vport[0].mtu = o->mtu;
 	cfg.vport[0].tx_vp_offset = o->vpo;

@@ -6,6 +6,7 @@
  * and RX faults.
  */
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "emu_test.h"
@@ -209,6 +210,51 @@ test_rx_coalescing(void)
 	return MTEST_SUCCESS;
 }
 
+/* CQE_RX_COALESCED_8: 11 packets -> 8 (two per ppi slot) + 3. */
+static int
+test_rx_coalescing_8(void)
+{
+	static const struct fx_opts o = { .n_rq = 1, .cqe8 = true, .key = ms_key };
+	uint8_t frame[11][256];
+	struct gdma_cqe c;
+	struct fx f;
+	uint32_t len[11], i;
+	struct mana_rxcomp_perpkt_info_v2 v;
+
+	MTEST_ASSERT_EQ(fx_init(&f, &o), 0);
+	post_n(&f, 0, 12, 2048);
+	for (i = 0; i < 11; i++) {
+		len[i] = fx_frame4(frame[i], f.mac, f.mac, IPPROTO_UDP, fx_ip4(1, 1, 1, 1),
+				   fx_ip4(2, 2, 2, 2), 7, 9, 10 + i);
+		MTEST_ASSERT_EQ(emu_port_inject_rx(f.dev, 0, frame[i], len[i]), 0);
+	}
+	emu_dev_step(f.dev);
+	MTEST_ASSERT_EQ(fx_cqe(&f, &f.rq[0], &c), 1);
+	MTEST_ASSERT_EQ(MANA_GET(c.cqe_data, MANA_CQE_HDR_CQE_TYPE), CQE_RX_COALESCED_8);
+	for (i = 0; i < 8; i++) {
+		memcpy(&v, &c.cqe_data[2 + 3 * (i / 2)], sizeof(v));
+		MTEST_ASSERT_EQ(i % 2 ? v.pkt_len1 : v.pkt_len0, len[i]);
+		MTEST_ASSERT_MEM_EQ(f.mem + 65536 + 2048 * i, frame[i], len[i]);
+	}
+	/* byte layout of slot 0: hash0 at 0, len0 at 4, len1 at 6, hash1 at 8 */
+	MTEST_ASSERT_EQ(c.cqe_data[3] & 0xFFFF, len[0]);
+	MTEST_ASSERT_EQ(c.cqe_data[3] >> 16, len[1]);
+	MTEST_ASSERT(c.cqe_data[2] != 0, "hash0 of packet 0 present");
+	MTEST_ASSERT_EQ(c.cqe_data[2], c.cqe_data[4]);	/* same flow, same hash */
+	MTEST_ASSERT_EQ(fx_cqe(&f, &f.rq[0], &c), 1);
+	MTEST_ASSERT_EQ(MANA_GET(c.cqe_data, MANA_CQE_HDR_CQE_TYPE), CQE_RX_COALESCED_8);
+	memcpy(&v, &c.cqe_data[2], sizeof(v));
+	MTEST_ASSERT_EQ(v.pkt_len0, len[8]);
+	MTEST_ASSERT_EQ(v.pkt_len1, len[9]);
+	memcpy(&v, &c.cqe_data[5], sizeof(v));
+	MTEST_ASSERT_EQ(v.pkt_len0, len[10]);
+	MTEST_ASSERT_EQ(v.pkt_len1, 0);
+	MTEST_ASSERT_EQ(c.cqe_data[14], 8 * 32);
+	MTEST_ASSERT_EQ(fx_cqe(&f, &f.rq[0], &c), 0);
+	fx_fini(&f);
+	return MTEST_SUCCESS;
+}
+
 /* Checksum flags: good, bad IP header, bad UDP, bad TCP; different flags do not coalesce. */
 static int
 test_rx_csum_flags(void)
@@ -397,15 +443,47 @@ test_rx_faults(void)
 	return MTEST_SUCCESS;
 }
 
+/* The wire input ring is bounded: injection reports -ENOBUFS, counted. */
+static int
+test_inject_ring_full(void)
+{
+	static const struct fx_opts o = { .n_rq = 1 };
+	static uint8_t frame[2000];
+	struct emu_vport_stats vs;
+	struct fx f;
+	uint32_t n = 0;
+	int rc = 0;
+
+	MTEST_ASSERT_EQ(fx_init(&f, &o), 0);
+	memcpy(frame, f.mac, 6);
+	while (n < 100000 && (rc = emu_port_inject_rx(f.dev, 0, frame, sizeof(frame))) == 0)
+		n++;
+	MTEST_ASSERT_EQ(rc, -ENOBUFS);
+	MTEST_ASSERT(n >= 500 && n < 2048, "%u frames fit the 2 MiB ring", n);
+	MTEST_ASSERT_EQ(emu_port_inject_rx(f.dev, 0, frame, 0), -EINVAL);
+	MTEST_ASSERT_EQ(emu_port_inject_rx(f.dev, 0, frame, 20000), -EINVAL);
+	emu_dev_step(f.dev);
+	MTEST_ASSERT_EQ(emu_vport_stats_get(f.dev, 0, &vs), 0);
+	MTEST_ASSERT_EQ(vs.rx_drop_ring_full, 1);
+	MTEST_ASSERT_EQ(vs.rx_wire_frames, n);
+	MTEST_ASSERT_EQ(vs.rx_drop_mtu, n);	/* 2000 bytes > MTU 1500 + 14 */
+	/* drained: room again */
+	MTEST_ASSERT_EQ(emu_port_inject_rx(f.dev, 0, frame, sizeof(frame)), 0);
+	fx_fini(&f);
+	return MTEST_SUCCESS;
+}
+
 static const struct mtest_case cases[] = {
 	{ "golden_rx_cqe", test_golden_rx_cqe },
 	{ "rss_vectors", test_rss_vectors },
 	{ "rx_coalescing", test_rx_coalescing },
+	{ "rx_coalescing_8", test_rx_coalescing_8 },
 	{ "rx_csum_flags", test_rx_csum_flags },
 	{ "rx_scatter", test_rx_scatter },
 	{ "rx_truncated", test_rx_truncated },
 	{ "rx_drops", test_rx_drops },
 	{ "rx_faults", test_rx_faults },
+	{ "inject_ring_full", test_inject_ring_full },
 };
 
 int

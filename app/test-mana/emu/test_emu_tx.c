@@ -90,7 +90,7 @@ test_golden_tx_long_oob_vlan(void)
 	uint8_t wqe[64] = {
 		0x00, 0x00, 0x00, 0x00,  0x02, 0x06, 0x00, 0x00,	/* 2 SGEs, div4 6 */
 		0x01, 0x02, 0x04, 0x00,  0x00, 0x04, 0x00, 0x00,	/* pkt_fmt 1 */
-		0x08, 0x00, 0x3d, 0x12,					/* inject, pcp 5 dei 1 vid 0x123 */
+		0x08, 0x00, 0x3d, 0x12,		/* inject, pcp 5, dei 1, vid 0x123 */
 		0x00, 0x00, 0x00, 0x00,  0x00, 0x00, 0x00, 0x00,  0x00, 0x00, 0x00, 0x00,
 	};
 	static const uint8_t want_cqe[64] = {
@@ -182,7 +182,8 @@ static int
 test_golden_tso(void)
 {
 	uint8_t wqe[64] = {
-		0x00, 0x00, 0x00, 0x36,  0x03, 0x0a, 0xa8, 0x05,	/* last_vbytes 54, MSS 1448 */
+		/* last_vbytes 54; 3 SGEs, OOB in SGL, MSS 1448 */
+		0x00, 0x00, 0x00, 0x36,  0x03, 0x0a, 0xa8, 0x05,
 		0x34, 0x02, 0x04, 0x00,  0x22, 0x04, 0x00, 0x00,	/* v4, ip+tcp csum, trans_off 34 */
 	};
 	static const uint8_t dmac[6] = { 0x02, 0, 0, 0, 0, 0x77 };
@@ -453,6 +454,131 @@ test_tx_sgl_wrap(void)
 	return MTEST_SUCCESS;
 }
 
+/* IPv6 TSO with hardware VLAN insertion (long OOB): every segment checked. */
+static int
+test_tso_ipv6_vlan(void)
+{
+	static const uint8_t dmac[6] = { 0x02, 0, 0, 0, 0, 0x77 };
+	static const uint8_t sip[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t dip[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	const uint32_t hl = 74, plen = 2500, mss = 1000, nseg = 3;
+	uint8_t w[64], ref[74], got[2048], want[2048], *hdr, *pay;
+	struct rte_ipv6_hdr *ip;
+	struct rte_tcp_hdr *t;
+	struct gdma_cqe cqe;
+	struct fx f;
+	uint32_t i, d;
+	uint64_t a;
+
+	MTEST_ASSERT_EQ(fx_init(&f, &(struct fx_opts){ .n_rq = 1 }), 0);
+	MTEST_ASSERT_EQ(emu_port_capture_enable(f.dev, 0, 8), 0);
+	hdr = f.mem;
+	pay = f.mem + 4096;
+	fx_frame6(hdr, dmac, f.mac, IPPROTO_TCP, sip, dip, 1234, 80, 0);
+	t = (struct rte_tcp_hdr *)(hdr + 54);
+	t->sent_seq = rte_cpu_to_be_32(0xfffffc00);	/* wraps during the burst */
+	t->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	memcpy(ref, hdr, hl);
+	for (i = 0; i < plen; i++)
+		pay[i] = (uint8_t)(i * 13);
+	ip = (struct rte_ipv6_hdr *)(hdr + 14);
+	ip->payload_len = 0;
+	t->cksum = 0;
+	memset(w, 0, sizeof(w));
+	w[3] = (uint8_t)hl;				/* last_vbytes */
+	w[4] = 2;
+	w[5] = 0x0e;					/* div4 6, client_oob_in_sgl */
+	d = mss << 16;
+	w[6] = (uint8_t)(d >> 16);
+	w[7] = (uint8_t)(d >> 24);
+	d = 1u | (1u << 3) | (1u << 5) | (f.sq.id.cq_id << 8);	/* long, v6, tcp csum */
+	memcpy(w + 8, &d, 4);
+	d = 54u | (((f.sq.id.wq_id >> 10) & 0x3FFF) << 10);
+	memcpy(w + 12, &d, 4);
+	d = (1u << 3) | (3u << 16) | (0x00au << 20);	/* inject, pcp 3, vid 10 */
+	memcpy(w + 16, &d, 4);
+	a = (uintptr_t)hdr;
+	memcpy(w + 32, &a, 8);
+	memcpy(w + 40, &f.lkey, 4);
+	memcpy(w + 44, &hl, 4);
+	a = (uintptr_t)pay;
+	memcpy(w + 48, &a, 8);
+	memcpy(w + 56, &f.lkey, 4);
+	memcpy(w + 60, &plen, 4);
+	fx_post_raw(&f.sq, w, sizeof(w));
+	fx_ring_sq(&f);
+	emu_dev_step(f.dev);
+	for (i = 0; i < nseg; i++) {
+		uint32_t sl = i + 1 < nseg ? mss : plen - i * mss;
+		struct rte_ipv6_hdr *wi;
+		struct rte_tcp_hdr *wt;
+		int n = emu_port_capture_read(f.dev, 0, got, sizeof(got));
+
+		/* reference: untagged segment, then the tag after the MACs */
+		memcpy(want, ref, 12);
+		want[12] = 0x81; want[13] = 0x00; want[14] = 0x60; want[15] = 0x0a;
+		memcpy(want + 16, ref + 12, hl - 12);
+		memcpy(want + 4 + hl, pay + i * mss, sl);
+		wi = (struct rte_ipv6_hdr *)(want + 18);
+		wt = (struct rte_tcp_hdr *)(want + 58);
+		wi->payload_len = rte_cpu_to_be_16((uint16_t)(20 + sl));
+		wt->sent_seq = rte_cpu_to_be_32(0xfffffc00u + i * mss);
+		if (i + 1 < nseg)
+			wt->tcp_flags &= (uint8_t)~RTE_TCP_PSH_FLAG;
+		wt->cksum = 0;
+		wt->cksum = rte_ipv6_udptcp_cksum(wi, wt);
+		MTEST_ASSERT_EQ(n, 4 + hl + sl);
+		MTEST_ASSERT_MEM_EQ(got, want, 4 + hl + sl);
+	}
+	MTEST_ASSERT_EQ(fx_cqe(&f, &f.sq, &cqe), 1);
+	MTEST_ASSERT_EQ(MANA_GET(cqe.cqe_data, MANA_CQE_HDR_CQE_TYPE), CQE_TX_OKAY);
+	MTEST_ASSERT_EQ(emu_violation_count(f.dev, EMU_VIOL_NONE), 0);
+	fx_fini(&f);
+	return MTEST_SUCCESS;
+}
+
+/* Two vPorts of one device: own MACs, own TX binding, pair wire between them. */
+static int
+test_two_vports(void)
+{
+	struct emu_dev_config cfg;
+	struct emu_dev *dev;
+	uint32_t pd, pd2, vpo0, vpo1;
+	struct emu_db_page p0, p1;
+
+	emu_dev_config_init(&cfg);
+	cfg.n_vports = 2;
+	cfg.vport[1].tx_vp_offset = 300;		/* needs the long OOB */
+	MTEST_ASSERT_EQ(emu_dev_create(&cfg, &dev), 0);
+	MTEST_ASSERT(memcmp(cfg.vport[0].mac, cfg.vport[1].mac, 6) != 0, "distinct MACs");
+	MTEST_ASSERT_EQ(emu_pd_create(dev, &pd), 0);
+	MTEST_ASSERT_EQ(emu_pd_create(dev, &pd2), 0);
+	MTEST_ASSERT_EQ(emu_db_page_alloc(dev, &p0), 0);
+	MTEST_ASSERT_EQ(emu_db_page_alloc(dev, &p1), 0);
+	MTEST_ASSERT_EQ(emu_vport_config_tx(dev, 0, pd, p0.id, &vpo0), 0);
+	MTEST_ASSERT_EQ(vpo0, 0);
+	/* vPort 0 is held by pd: another PD is refused */
+	MTEST_ASSERT_EQ(emu_vport_config_tx(dev, 0, pd2, p1.id, &vpo1), -EBUSY);
+	/* netdev up makes the vPort busy */
+	MTEST_ASSERT_EQ(emu_vport_set_netdev_up(dev, 1, true), 0);
+	MTEST_ASSERT_EQ(emu_vport_config_tx(dev, 1, pd2, p1.id, &vpo1), -EBUSY);
+	MTEST_ASSERT_EQ(emu_vport_set_netdev_up(dev, 1, false), 0);
+	MTEST_ASSERT_EQ(emu_vport_config_tx(dev, 1, pd2, p1.id, &vpo1), 0);
+	MTEST_ASSERT_EQ(vpo1, 300);
+	MTEST_ASSERT_EQ(emu_vport_config_tx(dev, 2, pd2, p1.id, &vpo1), -EINVAL);
+	/* PD in use cannot go; after unconfig it can */
+	MTEST_ASSERT_EQ(emu_pd_destroy(dev, pd2), -EBUSY);
+	MTEST_ASSERT_EQ(emu_vport_unconfig_tx(dev, 1, pd2), 0);
+	MTEST_ASSERT_EQ(emu_pd_destroy(dev, pd2), 0);
+	MTEST_ASSERT_EQ(emu_port_wire_pair(dev, 0, dev, 1), 0);
+	MTEST_ASSERT_EQ(emu_port_wire_type(dev, 1), EMU_WIRE_PAIR);
+	MTEST_ASSERT_EQ(emu_port_wire_pair(dev, 0, dev, 0), -EINVAL);
+	MTEST_ASSERT_EQ(emu_port_wire_loopback(dev, 1), 0);
+	MTEST_ASSERT_EQ(emu_port_wire_type(dev, 0), EMU_WIRE_NONE);
+	emu_dev_destroy(dev);
+	return MTEST_SUCCESS;
+}
+
 static const struct mtest_case cases[] = {
 	{ "golden_tx_short_oob", test_golden_tx_short_oob },
 	{ "golden_tx_long_oob_vlan", test_golden_tx_long_oob_vlan },
@@ -462,6 +588,8 @@ static const struct mtest_case cases[] = {
 	{ "tx_suppression", test_tx_suppression },
 	{ "tx_injected_error", test_tx_injected_error },
 	{ "tx_sgl_wrap", test_tx_sgl_wrap },
+	{ "tso_ipv6_vlan", test_tso_ipv6_vlan },
+	{ "two_vports", test_two_vports },
 };
 
 int
