@@ -47,7 +47,9 @@ usage(FILE *f)
 "  --wire W          loopback | pair | pair:<dev>.<port> | tap:IF | socket:PATH\n"
 "                    (default: pair for --ports 2, loopback otherwise)\n"
 "  --mac MAC         MAC of the next vPort, repeatable\n"
-"  --max-wr N        256 (default) or 2048\n"
+"  --max-wr N        kernel max_qp_wr: 256 (default) or 2048 (IB-eth kernels;\n"
+"                    libmana v44 still caps queues at 256 unless\n"
+"                    --opt rdma_core=head)\n"
 "  --no-coalescing   RX CQE coalescing off\n"
 "  --strict          violations make mana-emu exit non-zero\n"
 "  --trace           decode every WQE and CQE to stderr\n"
@@ -59,8 +61,12 @@ usage(FILE *f)
 "                    is kept) or, with a command, print it and run\n"
 "  -h, --help        this text\n"
 "\n"
-"ctl commands: remove | readd [--pci A] | reset [--delay-ms N] | stats |\n"
-"              violations | inject <port> <hex frame> | config\n");
+"ctl commands (DIR: the instance directory, default $MANA_EMU_DIR):\n"
+"  remove | readd [--pci A] | reset [--delay-ms N] | stats | violations |\n"
+"  config | inject PORT HEXFRAME | tx-error PORT COUNT CQE_TYPE |\n"
+"  garbage on|off | netdev PORT up|down     (each with [--dev N])\n"
+"\n"
+"Settings keys (MANA_EMU_OPTS / --opt / --config): see emu/verbs/README.md.\n");
 }
 
 static int
@@ -357,6 +363,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 		snprintf(dir, sizeof(dir), "%s", abs);
+	}
+	if (strlen(dir) >= EMU_CFG_PATH_LEN) {
+		fprintf(stderr, "mana-emu: %s: path longer than %d characters: use --dir or TMPDIR with a shorter one\n",
+			dir, EMU_CFG_PATH_LEN - 1);
+		if (!keep_dir)
+			rmdir(dir);
+		return 2;
 	}
 	old = getenv("LD_PRELOAD");
 	if (old != NULL && old[0] != '\0')

@@ -271,7 +271,8 @@ emu_cfg_set(struct emu_cfg *cfg, const char *key, const char *value,
 	}
 	if (!strcmp(key, "strict") || !strcmp(key, "trace") ||
 	    !strcmp(key, "tx_before_rss") || !strcmp(key, "kernel2026") ||
-	    !strcmp(key, "ctl")) {
+	    !strcmp(key, "ctl") || !strcmp(key, "pf") ||
+	    !strcmp(key, "cqe8")) {
 		if (parse_bool(value, &b) != 0)
 			return cfg_err(err, err_len, "%s=%s: want on|off",
 				key, value);
@@ -281,6 +282,10 @@ emu_cfg_set(struct emu_cfg *cfg, const char *key, const char *value,
 			cfg->trace = b;
 		else if (!strcmp(key, "ctl"))
 			cfg->ctl = b;
+		else if (!strcmp(key, "pf"))
+			cfg->pf = b;
+		else if (!strcmp(key, "cqe8"))
+			cfg->cqe8 = b;
 		else
 			cfg->kernel2026 = b;
 		return 0;
@@ -481,8 +486,8 @@ emu_cfg_dump(const struct emu_cfg *cfg, FILE *f)
 		fprintf(f, "wire%u=%s\n", p, cfg->wire[p]);
 		fprintf(f, "netdev_up%u=%d\n", p, cfg->netdev_up[p]);
 	}
-	fprintf(f, "mtu=%u\nmax_wr=%u\ncoalescing=%d\nibdev=%s\n", cfg->mtu,
-		cfg->max_wr, cfg->coalescing,
+	fprintf(f, "mtu=%u\nmax_wr=%u\ncoalescing=%d\ncqe8=%d\nibdev=%s\n",
+		cfg->mtu, cfg->max_wr, cfg->coalescing, cfg->cqe8,
 		cfg->ibdev_mana ? "mana" : "manae");
 	fprintf(f, "busy_errno=%s\nstrict=%d\nmode=%s\ntrace=%d\n",
 		cfg->busy_errno == EBUSY ? "EBUSY" : "ENODEV", cfg->strict,

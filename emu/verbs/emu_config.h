@@ -34,6 +34,7 @@ struct emu_cfg {
 	unsigned int mtu;
 	unsigned int max_wr;		/* 256 (IB-2022) or 2048 (IB-eth) */
 	int coalescing;
+	int cqe8;			/* CQE_RX_COALESCED_8 (2026 kernels) */
 	int ibdev_mana;			/* 1: name mana_N, 0: manae_N */
 	int busy_errno;			/* EBUSY or ENODEV */
 	int netdev_up[EMU_CFG_MAX_PORTS];
@@ -41,10 +42,11 @@ struct emu_cfg {
 	int strict;
 	enum emu_cfg_mode mode;
 	int trace;
-	int kernel2026;			/* RSS QP needs a raw QP first; PD bound to one port */
+	int kernel2026;			/* RSS QP after a raw QP; one port per PD */
 	int rdma_core_head;		/* libmana without the v44-only 256-entry limits */
 	unsigned int capture;		/* frames kept per vPort for capture reads */
 	int numa_node;
+	int pf;				/* PCI device id 0x00b9 (PF) instead of 0x00ba */
 	char dir[EMU_CFG_PATH_LEN];
 	int ctl;			/* serve the control socket */
 	/* fault schedule, milliseconds after init; -1 = never */

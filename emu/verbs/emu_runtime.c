@@ -219,6 +219,7 @@ fn_create(unsigned int idx)
 	}
 	dc.max_wr = cfg->max_wr;
 	dc.cqe_coalescing = cfg->coalescing != 0;
+	dc.cqe8_coalescing = cfg->cqe8 != 0;
 	dc.strict = cfg->strict != 0;
 	dc.trace = cfg->trace != 0;
 	ret = emu_dev_create(&dc, &fn->hw);
@@ -364,6 +365,8 @@ rt_start(const char *opts)
 	/* the CLI's directory (MANA_EMU_DIR) wins over a dir= setting */
 	env = getenv("MANA_EMU_DIR");
 	if (env != NULL && env[0] != '\0') {
+		if (strlen(env) >= sizeof(emu_rt.dir))
+			return set_err(-ENAMETOOLONG, "MANA_EMU_DIR ", env);
 		snprintf(emu_rt.dir, sizeof(emu_rt.dir), "%s", env);
 	} else if (cfg->dir[0] != '\0') {
 		snprintf(emu_rt.dir, sizeof(emu_rt.dir), "%s", cfg->dir);
@@ -503,11 +506,12 @@ rt_readd(struct emu_fn *fn, const char *pci)
 		if (fn->state == EMU_FN_REMOVED)
 			snprintf(fn->pci, sizeof(fn->pci), "%s", pci);
 	}
-	ret = emu_dev_readd(fn->hw);
+	ret = emu_dev_readd_at(fn->hw, fn->pci);
 	if (ret != 0)
 		return ret;
 	if (fn->state == EMU_FN_REMOVED) {
-		ret = emu_tree_pci_create(emu_rt.dir, fn->pci, cfg->numa_node,
+		ret = emu_tree_pci_create(emu_rt.dir, fn->pci,
+					  cfg->pf ? 0x00b9 : 0x00ba, cfg->numa_node,
 					  fn->n_ports,
 					  (const uint8_t (*)[6])cfg->mac[fn->idx],
 					  fn->mtu[0], fn->netdev_up,
@@ -843,6 +847,11 @@ mana_emu_init(const char *opts)
 	rt_teardown();
 	init_failed = false;
 	ret = rt_start(opts);
+	/* a DPDK program initialising us before rte_eal_init(): its PCI bus
+	 * must scan our tree, never the machine's
+	 */
+	if (ret == 0 && getenv("SYSFS_PCI_DEVICES") == NULL)
+		setenv("SYSFS_PCI_DEVICES", emu_rt.pci_tree, 1);
 	if (ret != 0) {
 		char err[sizeof(emu_rt.err)];
 

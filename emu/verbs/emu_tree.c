@@ -130,8 +130,8 @@ netdev_create(const char *pcidir, const char *pci, unsigned int port,
 }
 
 int
-emu_tree_pci_create(const char *dir, const char *pci, int numa_node,
-		    unsigned int n_ports, const uint8_t (*macs)[6],
+emu_tree_pci_create(const char *dir, const char *pci, unsigned int device_id,
+		    int numa_node, unsigned int n_ports, const uint8_t (*macs)[6],
 		    unsigned int mtu, const int *netdev_up,
 		    unsigned int ifindex_base)
 {
@@ -152,15 +152,16 @@ emu_tree_pci_create(const char *dir, const char *pci, int numa_node,
 	ret = mkdir_p(pcidir);
 	if (ret != 0)
 		return ret;
+	snprintf(v, sizeof(v), "0x%04x\n", device_id & 0xffff);
 	ret = write_fmt(pcidir, "vendor", "0x1414\n");
-	ret = ret ? ret : write_fmt(pcidir, "device", "0x00ba\n");
+	ret = ret ? ret : write_fmt(pcidir, "device", v);
 	ret = ret ? ret : write_fmt(pcidir, "subsystem_vendor", "0x1414\n");
-	ret = ret ? ret : write_fmt(pcidir, "subsystem_device", "0x00ba\n");
+	ret = ret ? ret : write_fmt(pcidir, "subsystem_device", v);
 	ret = ret ? ret : write_fmt(pcidir, "class", "0x020000\n");
 	snprintf(v, sizeof(v), "%d\n", numa_node);
 	ret = ret ? ret : write_fmt(pcidir, "numa_node", v);
-	snprintf(v, sizeof(v), "PCI_SLOT_NAME=%s\nPCI_ID=1414:00BA\nDRIVER=mana\n",
-		 pci);
+	snprintf(v, sizeof(v), "PCI_SLOT_NAME=%s\nPCI_ID=1414:%04X\nDRIVER=mana\n",
+		 pci, device_id & 0xffff);
 	ret = ret ? ret : write_fmt(pcidir, "uevent", v);
 	if (ret != 0)
 		return ret;
@@ -183,10 +184,10 @@ emu_tree_pci_create(const char *dir, const char *pci, int numa_node,
 	/* minimal config space: ids, class, header type 0 */
 	memset(config, 0, sizeof(config));
 	config[0] = 0x14; config[1] = 0x14;
-	config[2] = 0xba; config[3] = 0x00;
+	config[2] = (uint8_t)device_id; config[3] = (uint8_t)(device_id >> 8);
 	config[9] = 0x00; config[10] = 0x00; config[11] = 0x02;
 	config[0x2c] = 0x14; config[0x2d] = 0x14;
-	config[0x2e] = 0xba; config[0x2f] = 0x00;
+	config[0x2e] = config[2]; config[0x2f] = config[3];
 	if (snprintf(link, sizeof(link), "%s/config", pcidir) >= (int)sizeof(link))
 		return -ENAMETOOLONG;
 	fd = open(link, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -338,7 +339,8 @@ emu_tree_build(const struct emu_cfg *cfg, const char *dir)
 
 	emu_tree_remove_all(dir);
 	for (d = 0; d < cfg->n_devs; d++) {
-		ret = emu_tree_pci_create(dir, cfg->pci[d], cfg->numa_node,
+		ret = emu_tree_pci_create(dir, cfg->pci[d],
+					  cfg->pf ? 0x00b9 : 0x00ba, cfg->numa_node,
 					  cfg->n_ports,
 					  (const uint8_t (*)[6])cfg->mac[d],
 					  cfg->mtu, cfg->netdev_up,

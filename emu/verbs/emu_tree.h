@@ -13,13 +13,15 @@
 #define EMU_TREE_IFNAME_LEN 24
 
 /**
- * Create <dir>/pci/<pci>/ with vendor, device, subsystem ids, class,
+ * Create <dir>/pci/<pci>/ with vendor, device (@p device_id: 0x00ba VF,
+ * 0x00b9 PF), subsystem ids, class,
  * numa_node, resource, config, uevent, a `driver` link named mana, and
  * net/<ifname>/ per vPort (address, dev_port, mtu, operstate, flags,
  * ifindex). Existing netdev files are kept (service reset).
  * @return 0 on success, a negative errno value otherwise.
  */
-int emu_tree_pci_create(const char *dir, const char *pci, int numa_node,
+int emu_tree_pci_create(const char *dir, const char *pci,
+			unsigned int device_id, int numa_node,
 			unsigned int n_ports, const uint8_t (*macs)[6],
 			unsigned int mtu, const int *netdev_up,
 			unsigned int ifindex_base);

@@ -101,8 +101,8 @@ init_sync(pthread_mutex_t *m, pthread_cond_t *c)
 }
 
 /*
- * Common prologue of every verbs call on a context: lazy runtime, lock,
- * EIO once the context was disassociated by a removal.
+ * Common prologue of every verbs call on a context: take the runtime lock,
+ * or return EIO once the context was disassociated by a removal/reset.
  */
 static int
 enter(struct emu_ctx *ctx)
@@ -280,6 +280,8 @@ ibv_open_device(struct ibv_device *device)
 		pthread_mutex_unlock(&emu_rt_lock);
 		return fail_ptr(err);
 	}
+	/* the device side never blocks; the user's end stays blocking */
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
 	ctx->fn = d->fn;
 	ctx->ib = d;
 	ctx->async_wr = fds[1];
@@ -572,6 +574,7 @@ ibv_create_comp_channel(struct ibv_context *context)
 		free(ch);
 		return fail_ptr(ret);
 	}
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
 	ch->context = context;
 	ch->fd = fds[0];
 	ch->refcnt = 0;
@@ -725,6 +728,12 @@ ibv_dealloc_pd(struct ibv_pd *ibpd)
 			leave();
 			return EIO;
 		}
+		if (pd->refs != 0) {
+			/* objects still point at it: free at close */
+			pd->obj.zombie = true;
+			leave();
+			return 0;
+		}
 	} else if (pd->refs != 0) {
 		leave();
 		return EBUSY;
@@ -784,6 +793,7 @@ reg_mr(struct ibv_pd *ibpd, void *addr, size_t length, unsigned int access)
 	mr->mr.lkey = lkey;
 	mr->mr.rkey = lkey;
 	mr->hw_live = true;
+	mr->base = pd->base;
 	pd->base->refs++;
 	obj_link(ctx, &mr->obj, EMU_OBJ_MR);
 	leave();
@@ -819,7 +829,7 @@ ibv_reg_mr_iova(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
 static void
 mr_free(struct emu_mr *mr)
 {
-	struct emu_pd *pd = container_of(mr->mr.pd, struct emu_pd, pd);
+	struct emu_pd *pd = mr->base;
 
 	if (mr->hw_live && !mr->obj.ctx->dead)
 		emu_mr_destroy(mr->obj.ctx->fn->hw, mr->mr.lkey);
@@ -928,6 +938,16 @@ ibv_destroy_cq(struct ibv_cq *ibcq)
 			leave();
 			return EIO;
 		}
+		if (cq->user != NULL) {
+			/* its queue still points at it: memory back now,
+			 * the object at close
+			 */
+			cq->alloc.free(cq->buf, cq->alloc.data);
+			cq->buf = NULL;
+			cq->obj.zombie = true;
+			leave();
+			return 0;
+		}
 	} else if (cq->user != NULL) {
 		leave();
 		return EBUSY;
@@ -978,6 +998,18 @@ db_put(struct emu_ctx *ctx, struct emu_db_page *db, void *map)
 		return;
 	emu_db_page_free(ctx->fn->hw, db->id);
 	munmap(map, EMU_DB_PAGE_SIZE);
+}
+
+/*
+ * Drop doorbell values the device has not sampled yet, before the queue
+ * they name is destroyed: hardware would process or ignore them, it would
+ * not see a doorbell for a queue that no longer exists.
+ */
+static void
+db_discard(void *map, uint32_t off)
+{
+	__atomic_exchange_n((uint64_t *)(void *)((char *)map + off), 0,
+			    __ATOMIC_ACQ_REL);
 }
 
 /* ---------------------------------------------------------------- WQs -- */
@@ -1032,7 +1064,7 @@ emu_create_wq(struct ibv_context *context, struct ibv_wq_init_attr *attr)
 	wq->size = (uint32_t)size;
 	wq->max_wr = attr->max_wr;
 	wq->max_sge = attr->max_sge;
-	wq->pd = pd;
+	wq->pd = pd->base;	/* the parent domain may go first */
 	wq->cq = container_of(attr->cq, struct emu_cq, cq);
 	wq->wq.context = context;
 	wq->wq.pd = attr->pd;
@@ -1074,6 +1106,13 @@ emu_destroy_wq(struct ibv_wq *ibwq)
 		if (!allow_disassoc_destroy()) {
 			leave();
 			return EIO;
+		}
+		if (wq->rss_qp != NULL) {
+			wq->alloc.free(wq->buf, wq->alloc.data);
+			wq->buf = NULL;
+			wq->obj.zombie = true;
+			leave();
+			return 0;
 		}
 	} else if (wq->rss_qp != NULL) {
 		leave();
@@ -1161,6 +1200,11 @@ emu_destroy_rwq_ind_table(struct ibv_rwq_ind_table *it)
 		if (!allow_disassoc_destroy()) {
 			leave();
 			return EIO;
+		}
+		if (t->refs != 0) {
+			t->obj.zombie = true;
+			leave();
+			return 0;
 		}
 	} else if (t->refs != 0) {
 		leave();
@@ -1260,7 +1304,7 @@ create_qp_raw(struct emu_ctx *ctx, struct ibv_pd *ibpd,
 	if (cq->cq.channel != NULL)
 		emu_cq_set_event(ctx->fn->hw, cq->cq_id, cq_event_cb, cq, -1);
 	qp->cq = cq;
-	qp->pd = pd;
+	qp->pd = pd->base;	/* the parent domain may go first */
 	qp->port = port;
 	base->bound_port = port;
 	base->n_raw_qps++;
@@ -1316,6 +1360,8 @@ rss_unwind(struct emu_ctx *ctx, struct emu_ind *t, uint32_t n)
 		struct emu_wq *wq = t->wqs[i];
 
 		emu_cq_set_event(ctx->fn->hw, wq->cq->cq_id, NULL, NULL, -1);
+		db_discard(wq->db_map, 0x400);
+		db_discard(wq->db_map, 0x800);
 		emu_wq_obj_destroy(ctx->fn->hw, wq->handle);
 		wq->hw_live = false;
 		wq->rss_qp = NULL;
@@ -1418,7 +1464,7 @@ create_qp_rss(struct emu_ctx *ctx, struct ibv_qp_init_attr_ex *attr)
 	}
 	qp->rss = true;
 	qp->ind = t;
-	qp->pd = pd;
+	qp->pd = pd->base;	/* the parent domain may go first */
 	qp->port = port;
 	qp->hw_live = true;
 	t->refs++;
@@ -1491,6 +1537,8 @@ qp_free(struct emu_qp *qp, bool free_buf)
 	} else {
 		if (qp->hw_live) {
 			emu_cq_set_event(hw, qp->cq->cq_id, NULL, NULL, -1);
+			db_discard(qp->db_map, 0x000);
+			db_discard(qp->db_map, 0x800);
 			emu_wq_obj_destroy(hw, qp->handle);
 		}
 		if (qp->vport_cfg)

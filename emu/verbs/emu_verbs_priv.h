@@ -65,6 +65,8 @@ enum emu_obj_type {
 struct emu_obj {
 	enum emu_obj_type type;
 	struct emu_ctx *ctx;
+	bool zombie;			/* destroyed after a removal while still
+					 * referenced: freed at close */
 	TAILQ_ENTRY(emu_obj) next;
 };
 
@@ -83,6 +85,7 @@ struct emu_pd {
 struct emu_mr {
 	struct ibv_mr mr;
 	struct emu_obj obj;
+	struct emu_pd *base;		/* PD (also when registered on a domain) */
 	bool hw_live;
 };
 
@@ -100,7 +103,7 @@ struct emu_cq {
 struct emu_wq {
 	struct ibv_wq wq;
 	struct emu_obj obj;
-	struct emu_pd *pd;		/* parent domain given */
+	struct emu_pd *pd;		/* PD of the parent domain given */
 	struct emu_cq *cq;
 	void *buf;
 	uint32_t size;
@@ -129,7 +132,7 @@ struct emu_qp {
 	struct ibv_qp qp;
 	struct emu_obj obj;
 	bool rss;
-	struct emu_pd *pd;		/* parent domain given */
+	struct emu_pd *pd;		/* PD of the parent domain given */
 	uint32_t port;
 	/* raw (TX) QP */
 	struct emu_cq *cq;

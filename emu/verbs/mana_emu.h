@@ -30,8 +30,12 @@ enum mana_emu_mode {
  * (Re)initialise the emulator from an option string ("key=value,...", the
  * keys of MANA_EMU_OPTS; NULL = environment only). Settings from
  * MANA_EMU_CONFIG and MANA_EMU_OPTS are applied first, then @p opts.
- * The library also initialises itself from the environment when loaded;
- * calling this replaces that state, so call it before opening any device.
+ * Without this call the library initialises itself from the environment:
+ * the PCI tree when loaded (if MANA_EMU_DIR is set and has no tree yet),
+ * the devices at the first verbs or mana_emu_* call. Calling this replaces
+ * that state, so call it before opening any device.
+ * Builds the PCI tree in the instance directory and, when
+ * SYSFS_PCI_DEVICES is unset, points it there (call before rte_eal_init()).
  * @return 0 on success, a negative errno value otherwise (-EBUSY while a
  * device context is open).
  */

@@ -100,6 +100,11 @@ case_config() {
 	[ -d "$dir/infiniband/mana_0" ] ||
 		{ fail config_file "$out"; rm -rf "$dir"; return; }
 	rm -rf "$dir"
+	out=$("$CLI" --opt pf=on --print-env) || { fail config_file "pf=on: $?"; return; }
+	dir=$(sed -n 's/^MANA_EMU_DIR=//p' <<<"$out")
+	[ "$(cat "$dir/pci/7870:00:00.0/device")" = 0x00b9 ] ||
+		{ fail config_file "pf=on: device $(cat "$dir/pci/7870:00:00.0/device")"; return; }
+	rm -rf "$dir"
 	printf 'ports=2\nmtu=twelve\n' > "$WORK/bad.conf"
 	"$CLI" --config "$WORK/bad.conf" -- true 2>"$WORK/err.txt" &&
 		{ fail config_file "bad file accepted"; return; }
@@ -125,9 +130,9 @@ case_strict() {
 # ------------------------------------------------------------------ ctl --
 case_ctl() {
 	local inst=$WORK/inst pid i rc
-	"$CLI" --dir "$inst" -- "$TOOL" serve 10000 >"$WORK/serve.out" 2>&1 &
+	"$CLI" --dir "$inst" -- "$TOOL" serve 20000 >"$WORK/serve.out" 2>&1 &
 	pid=$!
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		grep -q ready "$WORK/serve.out" 2>/dev/null && break
 		sleep 0.05
 	done
@@ -138,6 +143,23 @@ case_ctl() {
 		{ fail ctl "stats content: $(cat "$WORK/stats.out")"; kill $pid; wait $pid; return; }
 	"$CLI" ctl --dir "$inst" config | grep -qx "ports=1" ||
 		{ fail ctl config; kill $pid; wait $pid; return; }
+	"$CLI" ctl --dir "$inst" netdev 0 up | grep -qx ok &&
+	[ "$(cat "$inst/pci/7870:00:00.0/net/enP30832s0/flags")" = 0x1043 ] &&
+	[ "$(cat "$inst/pci/7870:00:00.0/net/enP30832s0/operstate")" = up ] &&
+	"$CLI" ctl --dir "$inst" netdev 0 down | grep -qx ok ||
+		{ fail ctl netdev; kill $pid; wait $pid; return; }
+	# a broadcast frame from the wire: counted on the vPort
+	"$CLI" ctl --dir "$inst" inject 0 ffffffffffff020000000001$(printf '88b5%0100d' 0) |
+		grep -qx ok || { fail ctl inject; kill $pid; wait $pid; return; }
+	for i in $(seq 250); do
+		"$CLI" ctl --dir "$inst" stats | grep -qx "dev0.port0.rx_wire_frames 1" && break
+		sleep 0.02
+	done
+	"$CLI" ctl --dir "$inst" stats | grep -qx "dev0.port0.rx_wire_frames 1" ||
+		{ fail ctl "inject not seen"; kill $pid; wait $pid; return; }
+	"$CLI" ctl --dir "$inst" garbage on | grep -qx ok &&
+	"$CLI" ctl --dir "$inst" garbage off | grep -qx ok ||
+		{ fail ctl garbage; kill $pid; wait $pid; return; }
 	"$CLI" ctl --dir "$inst" frobnicate >/dev/null
 	rc=$?
 	[ $rc = 1 ] || { fail ctl "unknown command: rc $rc"; kill $pid; wait $pid; return; }
@@ -149,6 +171,42 @@ case_ctl() {
 		{ fail ctl "removal not seen: rc $rc: $(cat "$WORK/serve.out")"; return; }
 	[ ! -e "$inst/pci/7870:00:00.0" ] || { fail ctl "PCI dir after remove"; return; }
 	pass ctl
+}
+
+# ------------------------------------------------------------------ tap --
+case_tap() {
+	if ! unshare -n true 2>/dev/null || [ ! -c /dev/net/tun ]; then
+		echo "SKIP emu-verbs-cli/tap_wire: no network namespaces or tun"
+		return
+	fi
+	# a private network namespace: the tap interface dies with it
+	unshare -n "$CLI" --wire tap:evtap0 -- "$TOOL" tap evtap0 >"$WORK/tap.out" 2>&1 ||
+		{ fail tap_wire "$(cat "$WORK/tap.out")"; return; }
+	grep -qx "kernel rx_packets +3" "$WORK/tap.out" &&
+	grep -qx "device received the kernel's frame: yes" "$WORK/tap.out" ||
+		{ fail tap_wire "$(cat "$WORK/tap.out")"; return; }
+	pass tap_wire
+}
+
+# --------------------------------------------------------------- socket --
+case_socket() {
+	local pid i rc
+	rm -f "$WORK"/wire.sock.*
+	"$CLI" --dir "$WORK/sa" --wire "socket:$WORK/wire.sock" -- \
+		"$TOOL" recv 5 15000 >"$WORK/recv.out" 2>&1 &
+	pid=$!
+	for i in $(seq 400); do
+		grep -q ready "$WORK/recv.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	"$CLI" --dir "$WORK/sb" --wire "socket:$WORK/wire.sock" -- \
+		"$TOOL" send 5 >"$WORK/send.out" 2>&1 ||
+		{ fail socket_wire "send: $(cat "$WORK/send.out")"; kill $pid; wait $pid; return; }
+	wait $pid
+	rc=$?
+	[ $rc = 0 ] && grep -qx "received 5" "$WORK/recv.out" ||
+		{ fail socket_wire "rc $rc: $(cat "$WORK/recv.out")"; return; }
+	pass socket_wire
 }
 
 # -------------------------------------------------------------- testpmd --
@@ -177,6 +235,8 @@ case_run
 case_config
 case_strict
 case_ctl
+case_tap
+case_socket
 case_testpmd
 echo "emu-verbs-cli: $failures failed"
 [ $failures = 0 ]

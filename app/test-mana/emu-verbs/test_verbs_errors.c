@@ -48,10 +48,29 @@ cq_on(struct ibv_context *ctx, int cqe, int vector)
 	return ibv_create_cq(ctx, cqe, NULL, NULL, vector);
 }
 
-static void *r_cq_257(void) { return cq_on(s.ctx, 257, 0); }
-static void *r_cq_0(void) { return cq_on(s.ctx, 0, 0); }
-static void *r_cq_noalloc(void) { return cq_on(s.ctx_noalloc, 64, 0); }
-static void *r_cq_vector(void) { return cq_on(s.ctx, 64, 1000); }
+static void *
+r_cq_257(void)
+{
+	return cq_on(s.ctx, 257, 0);
+}
+
+static void *
+r_cq_0(void)
+{
+	return cq_on(s.ctx, 0, 0);
+}
+
+static void *
+r_cq_noalloc(void)
+{
+	return cq_on(s.ctx_noalloc, 64, 0);
+}
+
+static void *
+r_cq_vector(void)
+{
+	return cq_on(s.ctx, 64, 1000);
+}
 
 static void *
 r_cq_alloc_null(void)
@@ -76,8 +95,18 @@ wq_on(struct ibv_context *ctx, struct ibv_pd *pd, struct ibv_cq *cq,
 	return ibv_create_wq(ctx, &wa);
 }
 
-static void *r_wq_257(void) { return wq_on(s.ctx, s.pdom1, s.cq_free, 257, 1); }
-static void *r_wq_sge16(void) { return wq_on(s.ctx, s.pdom1, s.cq_free, 64, 16); }
+static void *
+r_wq_257(void)
+{
+	return wq_on(s.ctx, s.pdom1, s.cq_free, 257, 1);
+}
+
+static void *
+r_wq_sge16(void)
+{
+	return wq_on(s.ctx, s.pdom1, s.cq_free, 64, 16);
+}
+
 static void *r_wq_noalloc(void)
 {
 	return wq_on(s.ctx_noalloc, s.pdom_na, s.cq_na, 64, 1);
@@ -116,17 +145,77 @@ raw_on(struct ibv_pd *pd, struct ibv_cq *cq, uint32_t wr, uint32_t sge,
 	return ibv_create_qp(pd, &qa);
 }
 
-static void *r_raw_plain_pd(void) { return raw_on(s.pd, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_wr257(void) { return raw_on(s.pdom1, s.cq_free, 257, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_sge31(void) { return raw_on(s.pdom1, s.cq_free, 64, 31, IBV_QPT_RAW_PACKET); }
-static void *r_raw_sge32(void) { return raw_on(s.pdom1, s.cq_free, 64, 32, IBV_QPT_RAW_PACKET); }
-static void *r_raw_noalloc(void) { return raw_on(s.pdom_na, s.cq_na, 64, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_port0(void) { return raw_on(s.pdom_port0, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_port3(void) { return raw_on(s.pdom_port3, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_no_cq(void) { return raw_on(s.pdom1, NULL, 64, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_cq_bound(void) { return raw_on(s.pdom1, s.cq_bound, 64, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_pd_other_port(void) { return raw_on(s.pdom2, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET); }
-static void *r_raw_ud(void) { return raw_on(s.pdom1, s.cq_free, 64, 1, IBV_QPT_UD); }
+static void *
+r_raw_plain_pd(void)
+{
+	return raw_on(s.pd, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_wr257(void)
+{
+	return raw_on(s.pdom1, s.cq_free, 257, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_sge31(void)
+{
+	return raw_on(s.pdom1, s.cq_free, 64, 31, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_sge32(void)
+{
+	return raw_on(s.pdom1, s.cq_free, 64, 32, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_noalloc(void)
+{
+	return raw_on(s.pdom_na, s.cq_na, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_port0(void)
+{
+	return raw_on(s.pdom_port0, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_port3(void)
+{
+	return raw_on(s.pdom_port3, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_no_cq(void)
+{
+	return raw_on(s.pdom1, NULL, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_cq_bound(void)
+{
+	return raw_on(s.pdom1, s.cq_bound, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_pd_other_port(void)
+{
+	return raw_on(s.pdom2, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_other_pd_same_port(void)
+{
+	return raw_on(s.pdom_b1, s.cq_free, 64, 1, IBV_QPT_RAW_PACKET);
+}
+
+static void *
+r_raw_ud(void)
+{
+	return raw_on(s.pdom1, s.cq_free, 64, 1, IBV_QPT_UD);
+}
 
 static void *
 r_raw_netdev_up(void)
@@ -176,13 +265,47 @@ rss_with(struct ibv_pd *pd, struct ibv_rwq_ind_table *ind, uint32_t key_len,
 	return ibv_create_qp_ex(s.ctx, &a);
 }
 
-static void *r_rss_key32(void) { return rss_with(s.pdom1, s.ind1, 32, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0); }
-static void *r_rss_func(void) { return rss_with(s.pdom1, s.ind1, 40, 2, 0, 0); }
-static void *r_rss_plain_pd(void) { return rss_with(s.pd, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0); }
-static void *r_rss_128(void) { return rss_with(s.pdom1, s.ind128, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0); }
-static void *r_rss_no_raw(void) { return rss_with(s.pdom_b1, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0); }
-static void *r_rss_wr257(void) { return rss_with(s.pdom1, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 257, 1); }
-static void *r_rss_sge16(void) { return rss_with(s.pdom1, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 64, 16); }
+static void *
+r_rss_key32(void)
+{
+	return rss_with(s.pdom1, s.ind1, 32, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0);
+}
+
+static void *
+r_rss_func(void)
+{
+	return rss_with(s.pdom1, s.ind1, 40, 2, 0, 0);
+}
+
+static void *
+r_rss_plain_pd(void)
+{
+	return rss_with(s.pd, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0);
+}
+
+static void *
+r_rss_128(void)
+{
+	return rss_with(s.pdom1, s.ind128, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0);
+}
+
+static void *
+r_rss_no_raw(void)
+{
+	return rss_with(s.pdom_b1, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0);
+}
+
+static void *
+r_rss_wr257(void)
+{
+	return rss_with(s.pdom1, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 257, 1);
+}
+
+static void *
+r_rss_sge16(void)
+{
+	return rss_with(s.pdom1, s.ind1, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 64, 16);
+}
 
 static void *
 r_pdom_allocators(void)
@@ -197,9 +320,23 @@ r_pdom_allocators(void)
 	return ibv_alloc_parent_domain(s.ctx, &pda);
 }
 
-static void *r_mr_atomic(void) { return ibv_reg_mr(s.pd, s.buf, sizeof(s.buf), IBV_ACCESS_REMOTE_ATOMIC); }
-static void *r_mr_mw_bind(void) { return ibv_reg_mr(s.pd, s.buf, sizeof(s.buf), IBV_ACCESS_MW_BIND); }
-static void *r_mr_zero_len(void) { return ibv_reg_mr(s.pd, s.buf, 0, IBV_ACCESS_LOCAL_WRITE); }
+static void *
+r_mr_atomic(void)
+{
+	return ibv_reg_mr(s.pd, s.buf, sizeof(s.buf), IBV_ACCESS_REMOTE_ATOMIC);
+}
+
+static void *
+r_mr_mw_bind(void)
+{
+	return ibv_reg_mr(s.pd, s.buf, sizeof(s.buf), IBV_ACCESS_MW_BIND);
+}
+
+static void *
+r_mr_zero_len(void)
+{
+	return ibv_reg_mr(s.pd, s.buf, 0, IBV_ACCESS_LOCAL_WRITE);
+}
 
 static int
 i_modify_qp(void)
@@ -252,15 +389,53 @@ i_query_port3(void)
 	return ibv_query_port(s.ctx, 3, &pa);
 }
 
-static int i_dealloc_pd_busy(void) { return ibv_dealloc_pd(s.pd); }
-static int i_destroy_cq_busy(void) { return ibv_destroy_cq(s.cq_bound); }
+static int
+i_dealloc_pd_busy(void)
+{
+	return ibv_dealloc_pd(s.pd);
+}
 
-static void c_cq(void *o) { ibv_destroy_cq(o); }
-static void c_wq(void *o) { ibv_destroy_wq(o); }
-static void c_ind(void *o) { ibv_destroy_rwq_ind_table(o); }
-static void c_qp(void *o) { ibv_destroy_qp(o); }
-static void c_pd(void *o) { ibv_dealloc_pd(o); }
-static void c_mr(void *o) { ibv_dereg_mr(o); }
+static int
+i_destroy_cq_busy(void)
+{
+	return ibv_destroy_cq(s.cq_bound);
+}
+
+static void
+c_cq(void *o)
+{
+	ibv_destroy_cq(o);
+}
+
+static void
+c_wq(void *o)
+{
+	ibv_destroy_wq(o);
+}
+
+static void
+c_ind(void *o)
+{
+	ibv_destroy_rwq_ind_table(o);
+}
+
+static void
+c_qp(void *o)
+{
+	ibv_destroy_qp(o);
+}
+
+static void
+c_pd(void *o)
+{
+	ibv_dealloc_pd(o);
+}
+
+static void
+c_mr(void *o)
+{
+	ibv_dereg_mr(o);
+}
 
 static const struct row rows[] = {
 	{ "create_cq_cqe_257", r_cq_257, NULL, EINVAL, c_cq },
@@ -284,6 +459,7 @@ static const struct row rows[] = {
 	{ "raw_qp_cq_already_bound", r_raw_cq_bound, NULL, EINVAL, c_qp },
 	{ "raw_qp_pd_bound_to_other_port", r_raw_pd_other_port, NULL, EINVAL, c_qp },
 	{ "raw_qp_netdev_up", r_raw_netdev_up, NULL, EBUSY, c_qp },
+	{ "raw_qp_vport_held_by_other_pd", r_raw_other_pd_same_port, NULL, EBUSY, c_qp },
 	{ "qp_type_ud", r_raw_ud, NULL, EOPNOTSUPP, c_qp },
 	{ "rss_key_len_32", r_rss_key32, NULL, EINVAL, c_qp },
 	{ "rss_hash_function", r_rss_func, NULL, EINVAL, c_qp },
@@ -497,10 +673,44 @@ test_bad_config_rejected(void)
 	return MTEST_SUCCESS;
 }
 
+static int
+test_legacy_kernel_rss_first(void)
+{
+	struct ibv_context *ctx;
+	struct ibv_pd *pd, *pdom;
+	struct ibv_cq *cq;
+	struct ibv_wq *wq;
+	struct ibv_rwq_ind_table *ind;
+	struct ibv_rwq_ind_table_init_attr ia = { .log_ind_tbl_size = 0 };
+	struct ibv_qp *rss;
+
+	/* before 2026 kernels an RSS QP needed no raw QP first */
+	MTEST_ASSERT_EQ(ev.init("mode=step,ctl=off,kernel2026=off"), 0);
+	ctx = ev_open(0);
+	MTEST_ASSERT(ctx != NULL, "errno %d", errno);
+	MTEST_ASSERT_EQ(ev_set_allocator(ctx), 0);
+	pd = ibv_alloc_pd(ctx);
+	pdom = pdom_of(ctx, pd, 1);
+	cq = cq_on(ctx, 64, 0);
+	MTEST_ASSERT(pd && pdom && cq, "errno %d", errno);
+	wq = wq_on(ctx, pdom, cq, 64, 1);
+	MTEST_ASSERT(wq != NULL, "errno %d", errno);
+	ia.ind_tbl = &wq;
+	ind = ibv_create_rwq_ind_table(ctx, &ia);
+	MTEST_ASSERT(ind != NULL, "errno %d", errno);
+	s.ctx = ctx;
+	rss = rss_with(pdom, ind, 40, IBV_RX_HASH_FUNC_TOEPLITZ, 0, 0);
+	MTEST_ASSERT(rss != NULL, "errno %d", errno);
+	MTEST_ASSERT_EQ(ibv_destroy_qp(rss), 0);
+	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
+	return MTEST_SUCCESS;
+}
+
 static const struct mtest_case cases[] = {
 	{ "error_table", test_error_table },
 	{ "busy_errno_enodev", test_busy_errno_enodev },
 	{ "rdma_core_head_limits", test_rdma_core_head_limits },
+	{ "legacy_kernel_rss_first", test_legacy_kernel_rss_first },
 	{ "bad_config_rejected", test_bad_config_rejected },
 };
 

@@ -271,7 +271,7 @@ test_scheduled_remove_and_readd(void)
 
 	/* remove at once, come back 100 ms later (config fault schedule) */
 	MTEST_ASSERT_EQ(ev.init("mode=step,ctl=off,remove_at_ms=0,readd_after_ms=100"), 0);
-	for (i = 0; i < 100 && !back; i++) {
+	for (i = 0; i < 500 && !back; i++) {
 		int n = n_devices(name, sizeof(name));
 
 		if (n == 0)
@@ -288,9 +288,44 @@ test_scheduled_remove_and_readd(void)
 	return MTEST_SUCCESS;
 }
 
+static int
+test_disassoc_destroy_any_order(void)
+{
+	struct ibv_context *ctx;
+	struct ev_port p;
+
+	MTEST_ASSERT_EQ(ev.init(RM_OPTS), 0);
+	ctx = ev_open(0);
+	MTEST_ASSERT(ctx != NULL, "errno %d", errno);
+	memset(&ev_log, 0, sizeof(ev_log));
+	MTEST_ASSERT_EQ(ev_port_setup(&p, ctx, 1, 64, false), 0);
+	MTEST_ASSERT_EQ(ev.remove(0), 0);
+	MTEST_ASSERT_EQ(expect_fatal(ctx), 0);
+	/* after a removal the kernel has nothing left to check: every
+	 * destroy succeeds, whatever the order, and memory goes back
+	 */
+	setenv("RDMAV_ALLOW_DISASSOC_DESTROY", "1", 1);
+	MTEST_ASSERT_EQ(ibv_dealloc_pd(p.pd), 0);
+	MTEST_ASSERT_EQ(ibv_destroy_cq(p.rx_cq), 0);
+	MTEST_ASSERT_EQ(ibv_destroy_cq(p.tx_cq), 0);
+	MTEST_ASSERT_EQ(ibv_destroy_wq(p.wq), 0);
+	MTEST_ASSERT_EQ(ibv_destroy_rwq_ind_table(p.ind), 0);
+	MTEST_ASSERT_EQ(ibv_dealloc_pd(p.pdom), 0);
+	MTEST_ASSERT_EQ(ibv_dereg_mr(p.mr), 0);
+	MTEST_ASSERT_EQ(ibv_destroy_qp(p.rss), 0);
+	MTEST_ASSERT_EQ(ibv_destroy_qp(p.qp), 0);
+	unsetenv("RDMAV_ALLOW_DISASSOC_DESTROY");
+	MTEST_ASSERT_EQ(ev_log.n_free, ev_log.n_alloc);
+	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
+	free(p.mem);
+	MTEST_ASSERT_EQ(ev.readd(0, NULL), 0);
+	return MTEST_SUCCESS;
+}
+
 static const struct mtest_case cases[] = {
 	{ "remove_fatal_and_eio", test_remove_fatal_and_eio },
 	{ "readd_same_and_new_address", test_readd_same_and_new_address },
+	{ "disassoc_destroy_any_order", test_disassoc_destroy_any_order },
 	{ "service_reset", test_service_reset },
 	{ "scheduled_remove_and_readd", test_scheduled_remove_and_readd },
 };
