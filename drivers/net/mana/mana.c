@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_kvargs.h>
@@ -45,19 +47,65 @@ static const uint8_t mana_default_rss_key[MANA_HASH_KEY_SIZE] = {
 
 /* ------------------------------------------------- verbs buffer allocator */
 
+/*
+ * libmana allocates queue rings through these (control path only). They
+ * are tracked so that a port whose device was removed, where destroy verbs
+ * fail and libmana keeps its buffers, still returns every byte at close.
+ */
 static void *
 mana_buf_alloc(size_t size, void *data)
 {
 	struct mana_priv *priv = data;
+	void *p;
 
+	if (priv->n_bufs == priv->cap_bufs) {
+		uint32_t cap = priv->cap_bufs ? priv->cap_bufs * 2 : 32;
+		void **b = realloc(priv->bufs, cap * sizeof(*b));
+
+		if (b == NULL)
+			return NULL;
+		priv->bufs = b;
+		priv->cap_bufs = cap;
+	}
 	/* page aligned and zeroed, as CQs require (spec §2.2, §7.3) */
-	return rte_zmalloc_socket("mana_verbs_buf", size, 4096, priv->alloc_socket);
+	p = rte_zmalloc_socket("mana_verbs_buf", size, 4096, priv->alloc_socket);
+	if (p != NULL)
+		priv->bufs[priv->n_bufs++] = p;
+	return p;
 }
 
 static void
-mana_buf_free(void *ptr, void *data __rte_unused)
+mana_buf_free(void *ptr, void *data)
 {
+	struct mana_priv *priv = data;
+	uint32_t i;
+
+	for (i = 0; i < priv->n_bufs; i++) {
+		if (priv->bufs[i] == ptr) {
+			priv->bufs[i] = priv->bufs[--priv->n_bufs];
+			break;
+		}
+	}
 	rte_free(ptr);
+}
+
+/* Buffers libmana did not give back: free them once the device is gone. */
+static void
+mana_bufs_release(struct mana_priv *priv)
+{
+	uint32_t i;
+
+	if (priv->n_bufs != 0 && !priv->removed) {
+		DRV_LOG(WARNING, "port %u: %u queue buffers still held by libmana",
+			priv->dev_data->port_id, priv->n_bufs);
+		return;
+	}
+	for (i = 0; i < priv->n_bufs; i++)
+		rte_free(priv->bufs[i]);
+	free(priv->bufs);
+	priv->bufs = NULL;
+	priv->n_bufs = 0;
+	priv->cap_bufs = 0;
 }
 
 void
@@ -68,6 +116,7 @@ mana_set_alloc_socket(struct mana_priv *priv, int socket)
 
 static int mana_read_line(const char *path, char *buf, size_t len);
 static int mana_dev_reset(struct rte_eth_dev *dev);
+static int mana_dev_start(struct rte_eth_dev *dev);
 
 /* ------------------------------------------------------------- ethdev ops */
 
@@ -139,6 +188,7 @@ mana_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_rxportconf.burst_size = 32;
 	info->default_txportconf.burst_size = 32;
 	info->speed_capa = RTE_ETH_LINK_SPEED_100G | RTE_ETH_LINK_SPEED_200G;
+	info->err_handle_mode = RTE_ETH_ERROR_HANDLE_MODE_PROACTIVE;
 	return 0;
 }
 
@@ -379,6 +429,7 @@ mana_priv_release(struct mana_priv *priv)
 		ibv_close_device(priv->ctx);
 		priv->ctx = NULL;
 	}
+	mana_bufs_release(priv);
 }
 
 static int
@@ -389,6 +440,8 @@ mana_dev_close(struct rte_eth_dev *dev)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
+	priv->recovering = false;
+	rte_eal_alarm_cancel(mana_recover_alarm, dev);
 	if (priv->started)
 		mana_dev_stop(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -924,24 +977,20 @@ mana_find_ibdev(struct ibv_device **list, int n, const struct rte_pci_addr *addr
 }
 
 /*
- * Drop every verbs object and find the vPort again by PCI address and MAC:
- * after a service reset the IB device comes back under a new name. The
- * application configures the port again afterwards.
+ * Find the vPort again by PCI address and MAC (after a service reset the IB
+ * device comes back under a new name) and open it. The queues keep their
+ * removed flags. 0 on success, -ENODEV while the vPort is not back, another
+ * negative errno value otherwise.
  */
 static int
-mana_dev_reset(struct rte_eth_dev *dev)
+mana_reopen(struct rte_eth_dev *dev)
 {
 	struct mana_priv *priv = mana_priv(dev);
 	struct ibv_device **list, *ibdev;
 	uint8_t nports = 0;
 	unsigned int p;
-	uint16_t i;
 	int n, ret = -ENODEV;
 
-	if (priv->started)
-		mana_dev_stop(dev);
-	mana_intr_uninstall(dev);
-	mana_priv_release(priv);
 	list = ibv_get_device_list(&n);
 	if (list == NULL)
 		return -ENODEV;
@@ -961,29 +1010,106 @@ mana_dev_reset(struct rte_eth_dev *dev)
 		break;
 	}
 	ibv_free_device_list(list);
+	if (ret != 0)
+		return ret;
+	priv->removed = 0;
+	priv->rmv_notified = false;
+	if (mana_intr_install(dev) != 0)
+		DRV_LOG(WARNING, "port %u: no async events after reopening %s",
+			dev->data->port_id, priv->ibdev_name);
+	return 0;
+}
+
+/* Drop every verbs object of a port; no burst may run on it. */
+static void
+mana_teardown(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+
+	if (priv->started)
+		mana_dev_stop(dev);
+	mana_intr_uninstall(dev);
+	mana_priv_release(priv);
+}
+
+/*
+ * eth_dev_ops dev_reset: drop every verbs object and open the vPort again.
+ * The application configures the port again afterwards.
+ */
+static int
+mana_dev_reset(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	priv->recovering = false;
+	rte_eal_alarm_cancel(mana_recover_alarm, dev);
+	mana_teardown(dev);
+	ret = mana_reopen(dev);
 	if (ret != 0) {
 		DRV_LOG(ERR, "port %u: reset: the vPort with MAC " RTE_ETHER_ADDR_PRT_FMT " is not back on %s: %s",
 			dev->data->port_id, RTE_ETHER_ADDR_BYTES(&priv->mac),
 			priv->pci_dev->device.name, strerror(-ret));
 		return ret;
 	}
-	priv->removed = 0;
-	priv->rmv_notified = false;
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		struct mana_rxq *rxq = dev->data->rx_queues[i];
-
-		if (rxq != NULL)
-			rxq->removed = 0;
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		struct mana_txq *txq = dev->data->tx_queues[i];
-
-		if (txq != NULL)
-			txq->removed = 0;
-	}
-	if (mana_intr_install(dev) != 0)
-		DRV_LOG(WARNING, "port %u: no async events after reset", dev->data->port_id);
+	mana_queues_resume(dev);
 	return 0;
+}
+
+bool
+mana_pci_present(const struct mana_priv *priv)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", rte_pci_get_sysfs_path(),
+		 priv->pci_dev->device.name);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Service reset (spec §9, vf-hotplug §5.3): the PCI function stayed, the
+ * IB device went away and comes back. Poll for it from an alarm on the
+ * interrupt thread, then rebuild the port with its configuration.
+ */
+void
+mana_recover_alarm(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct mana_priv *priv = mana_priv(dev);
+	bool restart = priv->restart_after_recovery;
+	int ret;
+
+	if (!priv->recovering)
+		return;
+	if (!mana_pci_present(priv)) {
+		/* the reset turned into a removal */
+		priv->recovering = false;
+		mana_notify_removal(dev);
+		return;
+	}
+	mana_teardown(dev);
+	ret = mana_reopen(dev);
+	if (ret == -ENODEV && rte_get_timer_cycles() < priv->recover_deadline) {
+		rte_eal_alarm_set(MANA_RECOVER_POLL_US, mana_recover_alarm, dev);
+		return;
+	}
+	if (ret == 0 && restart) {
+		ret = mana_dev_start(dev);
+		if (ret != 0)
+			mana_teardown(dev);
+	}
+	priv->recovering = false;
+	if (ret != 0) {
+		priv->removed = 1;
+		DRV_LOG(ERR, "port %u: %s did not come back after a reset: %s; close the port",
+			dev->data->port_id, priv->pci_dev->device.name, strerror(-ret));
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_RECOVERY_FAILED, NULL);
+		return;
+	}
+	mana_queues_resume(dev);
+	DRV_LOG(NOTICE, "port %u: recovered on %s after a reset", dev->data->port_id,
+		priv->ibdev_name);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_RECOVERY_SUCCESS, NULL);
 }
 
 static int

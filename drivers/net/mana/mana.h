@@ -103,10 +103,11 @@ struct mana_mr_table {
 	struct mana_mr_entry e[];
 };
 
-/** Per-queue last-hit cache. */
+/** Per-queue last-hit cache, valid while its table is the published one. */
 struct mana_mr_cache {
 	uintptr_t start;
 	uintptr_t end;
+	const struct mana_mr_table *table;
 	uint32_t lkey;
 };
 
@@ -202,7 +203,7 @@ struct mana_rxq {
 	bool active;		/**< has a hardware RQ (is in the indirection table) */
 	volatile uint8_t removed;
 	volatile uint8_t paused;	/**< control path owns the queue */
-	uint8_t in_burst;		/**< burst running, see mana_rxq_pause() */
+	uint8_t in_burst;		/**< burst running, see mana_mark_removed() */
 	uint8_t armed;
 	struct rte_mempool *mp;
 	struct mana_mr_cache mr_cache;
@@ -246,6 +247,7 @@ struct mana_txq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	volatile uint8_t removed;
+	uint8_t in_burst;		/**< burst running, see mana_mark_removed() */
 	struct mana_mr_cache mr_cache;
 	struct mana_mr_table **mr_table;
 	struct mana_txq_stats stats;
@@ -289,11 +291,18 @@ struct mana_priv {
 
 	struct mana_mr_ctl mr;
 	int alloc_socket;
+	/* Queue buffers handed to libmana, freed here if a destroy failed. */
+	void **bufs;
+	uint32_t n_bufs;
+	uint32_t cap_bufs;
 
 	struct rte_intr_handle *intr_handle;	/**< async events */
 	bool intr_registered;
 	volatile uint8_t removed;
 	bool rmv_notified;
+	bool recovering;		/**< service reset in progress */
+	bool restart_after_recovery;
+	uint64_t recover_deadline;	/**< TSC */
 	bool started;
 	bool admin_down;
 };
@@ -336,7 +345,8 @@ static __rte_always_inline bool
 mana_mr_lkey(struct mana_mr_table **tp, struct mana_mr_cache *c,
 	     uintptr_t addr, uint32_t len, uint32_t *lkey)
 {
-	if (likely(addr >= c->start && addr + len <= c->end)) {
+	if (likely(addr >= c->start && addr + len <= c->end &&
+		   c->table == __atomic_load_n(tp, __ATOMIC_RELAXED))) {
 		*lkey = c->lkey;
 		return true;
 	}
@@ -348,10 +358,15 @@ mana_mr_lkey(struct mana_mr_table **tp, struct mana_mr_cache *c,
 
 /* ---------------------------------------------------- mana_rxq.c / rx -- */
 
+/**
+ * eth_dev_ops rx_queue_setup: software ring only, verbs objects come at
+ * start. 0 on success, a negative errno value otherwise.
+ */
 int mana_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t idx,
 			    uint16_t nb_desc, unsigned int socket,
 			    const struct rte_eth_rxconf *conf,
 			    struct rte_mempool *mp);
+/** eth_dev_ops rx_queue_release: frees the queue and any mbuf it holds. */
 void mana_dev_rx_queue_release(struct rte_eth_dev *dev, uint16_t idx);
 
 /**
@@ -372,9 +387,11 @@ int mana_rx_restart(struct rte_eth_dev *dev);
 /** Frame bytes one RX WQE must hold for @p mtu. */
 uint32_t mana_rx_frame_size(uint16_t mtu);
 
+/** RX burst: polls the CQ, delivers packets, refills the RQ. */
 uint16_t mana_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
-uint16_t mana_rx_burst_removed(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+/** Packets completed and not yet received (rx_queue_count). */
 uint32_t mana_rx_queue_count(void *rxq);
+/** rx_descriptor_status: DONE, AVAIL or UNAVAIL; -EINVAL past the ring. */
 int mana_rx_descriptor_status(void *rxq, uint16_t offset);
 
 /**
@@ -391,9 +408,14 @@ void mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm);
 
 /* ---------------------------------------------------- mana_txq.c / tx -- */
 
+/**
+ * eth_dev_ops tx_queue_setup: software ring only, verbs objects come at
+ * start. 0 on success, a negative errno value otherwise.
+ */
 int mana_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t idx,
 			    uint16_t nb_desc, unsigned int socket,
 			    const struct rte_eth_txconf *conf);
+/** eth_dev_ops tx_queue_release: frees the queue and any mbuf it holds. */
 void mana_dev_tx_queue_release(struct rte_eth_dev *dev, uint16_t idx);
 
 /** Create the TX verbs objects. 0 on success, a negative errno value otherwise. */
@@ -402,15 +424,29 @@ int mana_tx_start(struct rte_eth_dev *dev);
 /** Destroy the TX verbs objects and free every outstanding mbuf. */
 void mana_tx_stop(struct rte_eth_dev *dev);
 
+/** TX burst: reaps completions, posts a prefix of @p pkts, one doorbell. */
 uint16_t mana_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
-uint16_t mana_tx_burst_removed(void *txq, struct rte_mbuf **pkts, uint16_t n);
+/**
+ * tx_prepare: validates offload metadata, segment counts and lengths and
+ * writes the pseudo-header checksums; sets rte_errno on the first refusal.
+ */
 uint16_t mana_tx_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
+/** tx_descriptor_status: FULL (in flight) or DONE; -EINVAL past the ring. */
 int mana_tx_descriptor_status(void *txq, uint16_t offset);
 
 /** Reap TX completions; returns the number of packets freed. */
 uint32_t mana_tx_reap(struct mana_txq *txq, uint32_t budget);
 
 /* ----------------------------------------------------------- mana.c ----- */
+
+#define MANA_RECOVER_POLL_US	(500 * 1000)
+#define MANA_RECOVER_MAX_S	120	/* probing after a rescan can take 100 s */
+
+/** Alarm callback that rebuilds a port after a service reset. */
+void mana_recover_alarm(void *arg);
+
+/** Whether the port's PCI function is still in sysfs. */
+bool mana_pci_present(const struct mana_priv *priv);
 
 /** Select the socket the verbs buffer allocator uses next. */
 void mana_set_alloc_socket(struct mana_priv *priv, int socket);
@@ -426,10 +462,21 @@ int mana_intr_install(struct rte_eth_dev *dev);
 /** Stop watching the async-event fd. */
 void mana_intr_uninstall(struct rte_eth_dev *dev);
 
-/** Mark every queue of @p dev removed (bursts return 0 from now on). */
+/**
+ * Mark every queue of @p dev removed and wait until no burst is inside
+ * one: from then on bursts return 0 without touching queue memory.
+ */
 void mana_mark_removed(struct rte_eth_dev *dev);
 
+/** Give the queues back to the bursts after a reset or recovery. */
+void mana_queues_resume(struct rte_eth_dev *dev);
+
+/** Raise RTE_ETH_EVENT_INTR_RMV once per removal, if enabled. */
+void mana_notify_removal(struct rte_eth_dev *dev);
+
+/** Arm the RX CQ (CQ doorbell, arm bit). 0 on success, a negative errno value otherwise. */
 int mana_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+/** Drain completion-channel events. 0 on success, a negative errno value otherwise. */
 int mana_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 
 /**
@@ -443,6 +490,7 @@ void mana_rx_intr_vec_uninstall(struct rte_eth_dev *dev);
 
 /* ---------------------------------------------------- mana_xstats.c ----- */
 
+/* eth_dev_ops statistics callbacks: 0 (or a count) on success. */
 int mana_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
 int mana_dev_stats_reset(struct rte_eth_dev *dev);
 int mana_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,

@@ -9,7 +9,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
+#include <rte_cycles.h>
 #include <rte_interrupts.h>
+#include <rte_pause.h>
 #include <rte_malloc.h>
 
 #include "mana.h"
@@ -24,6 +27,15 @@ mana_fd_nonblock(int fd)
 	return 0;
 }
 
+/* Wait until the burst that may be inside a queue has left it. */
+static void
+mana_wait_burst(const uint8_t *in_burst)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	while (__atomic_load_n(in_burst, __ATOMIC_ACQUIRE))
+		rte_pause();
+}
+
 void
 mana_mark_removed(struct rte_eth_dev *dev)
 {
@@ -34,14 +46,48 @@ mana_mark_removed(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct mana_rxq *rxq = dev->data->rx_queues[i];
 
+		if (rxq == NULL)
+			continue;
+		__atomic_store_n(&rxq->removed, 1, __ATOMIC_RELAXED);
+		mana_wait_burst(&rxq->in_burst);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct mana_txq *txq = dev->data->tx_queues[i];
+
+		if (txq == NULL)
+			continue;
+		__atomic_store_n(&txq->removed, 1, __ATOMIC_RELAXED);
+		mana_wait_burst(&txq->in_burst);
+	}
+}
+
+void
+mana_queues_resume(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct mana_rxq *rxq = dev->data->rx_queues[i];
+
 		if (rxq != NULL)
-			__atomic_store_n(&rxq->removed, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&rxq->removed, 0, __ATOMIC_RELEASE);
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct mana_txq *txq = dev->data->tx_queues[i];
 
 		if (txq != NULL)
-			__atomic_store_n(&txq->removed, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&txq->removed, 0, __ATOMIC_RELEASE);
+	}
+}
+
+void
+mana_notify_removal(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+
+	if (!priv->rmv_notified && dev->data->dev_conf.intr_conf.rmv) {
+		priv->rmv_notified = true;
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
 	}
 }
 
@@ -72,8 +118,6 @@ mana_intr_handler(void *arg)
 		}
 	}
 	if (fatal) {
-		DRV_LOG(ERR, "port %u: %s removed (IBV_EVENT_DEVICE_FATAL): the port is dead until it is closed and re-probed",
-			dev->data->port_id, priv->ibdev_name);
 		mana_mark_removed(dev);
 		/* the fd may stay readable: stop listening */
 		if (priv->intr_registered) {
@@ -82,10 +126,21 @@ mana_intr_handler(void *arg)
 							     dev, NULL);
 			priv->intr_registered = false;
 		}
-		if (!priv->rmv_notified && dev->data->dev_conf.intr_conf.rmv) {
-			priv->rmv_notified = true;
-			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
+		if (mana_pci_present(priv) && !priv->recovering) {
+			/* service reset: the function stays, the IB device returns */
+			DRV_LOG(WARNING, "port %u: %s reset (IBV_EVENT_DEVICE_FATAL): recovering",
+				dev->data->port_id, priv->ibdev_name);
+			priv->recovering = true;
+			priv->restart_after_recovery = priv->started;
+			priv->recover_deadline = rte_get_timer_cycles() +
+				rte_get_timer_hz() * MANA_RECOVER_MAX_S;
+			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_ERR_RECOVERING, NULL);
+			rte_eal_alarm_set(MANA_RECOVER_POLL_US, mana_recover_alarm, dev);
+			return;
 		}
+		DRV_LOG(ERR, "port %u: %s removed (IBV_EVENT_DEVICE_FATAL): close the port; it can be probed again when the function returns",
+			dev->data->port_id, priv->ibdev_name);
+		mana_notify_removal(dev);
 		return;
 	}
 	if (lsc)

@@ -175,6 +175,7 @@ mana_mr_lookup_slow(struct mana_mr_table **tp, struct mana_mr_cache *c,
 			c->start = e->start;
 			c->end = e->end;
 			c->lkey = e->lkey;
+			c->table = t;
 			return true;
 		}
 	}

@@ -202,8 +202,6 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 	m->port = rxq->port_id;
 	m->ol_flags = rx_ol_flags(f);
 	m->hash.rss = hash;
-	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
-					   RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
 	if (f & MANA_VAL(MANA_RXCOMP_RX_VLANTAG_PRESENT, 1)) {
 		m->vlan_tci = (uint16_t)((f >> MANA_RXCOMP_RX_VLAN_ID_SHIFT) &
 					 MANA_MASK(MANA_RXCOMP_RX_VLAN_ID));
@@ -216,6 +214,9 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 			m->ol_flags |= RTE_MBUF_F_RX_VLAN;
 		}
 	}
+	/* the CQE carries no packet type: parse what the application gets */
+	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
+					   RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
 	return m;
 }
 
@@ -281,23 +282,35 @@ rx_decode(struct mana_rxq *rxq, const struct gdma_cqe *cqe)
 			rxq->stats.errors++;
 		return;
 	}
-	default:
+	default: {
+		/*
+		 * Every CQE on an RQ stands for at least one consumed WQE:
+		 * drop one rather than let the RQ drain for good.
+		 */
+		struct rte_mbuf *m = rx_pop(rxq);
+
 		rxq->stats.unknown_cqe++;
-		RX_LOG(DEBUG, "rxq %u: CQE type %u ignored", rxq->queue_id, type);
+		if (m != NULL)
+			rte_pktmbuf_free(m);
+		RX_LOG(DEBUG, "rxq %u: CQE type %u dropped", rxq->queue_id, type);
 		return;
 	}
-	if (unlikely(n == 0))
+	}
+	for (i = 0; i < n; i++)
+		if (unlikely(p->len[i] > rxq->wqe_capacity))
+			n = 0;	/* impossible lengths: the CQE is corrupt */
+	if (unlikely(n == 0)) {
+		/* no believable packet: still one WQE */
+		struct rte_mbuf *m = rx_pop(rxq);
+
 		rxq->stats.errors++;
-	else if (n > 1)
+		if (m != NULL)
+			rte_pktmbuf_free(m);
+		return;
+	}
+	if (n > 1)
 		rxq->stats.coalesced++;
 	p->cnt = (uint8_t)n;
-}
-
-uint16_t
-mana_rx_burst_removed(void *q __rte_unused, struct rte_mbuf **pkts __rte_unused,
-		      uint16_t n __rte_unused)
-{
-	return 0;
 }
 
 uint16_t
@@ -313,7 +326,7 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	__atomic_store_n(&rxq->in_burst, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (unlikely(rxq->paused | !rxq->active))
+	if (unlikely(rxq->removed | rxq->paused | !rxq->active))
 		goto out;
 
 	while (nrx < n) {

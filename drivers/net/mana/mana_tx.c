@@ -118,13 +118,6 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 }
 
 uint16_t
-mana_tx_burst_removed(void *q __rte_unused, struct rte_mbuf **pkts __rte_unused,
-		      uint16_t n __rte_unused)
-{
-	return 0;
-}
-
-uint16_t
 mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct mana_txq *txq = q;
@@ -135,6 +128,13 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(txq->removed))
 		return 0;
+	/* see mana_mark_removed(): a removal waits for this flag to drop */
+	__atomic_store_n(&txq->in_burst, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(txq->removed)) {
+		__atomic_store_n(&txq->in_burst, 0, __ATOMIC_RELEASE);
+		return 0;
+	}
 	if (txq->desc_head != txq->desc_tail)
 		mana_tx_reap(txq, UINT32_MAX);
 
@@ -265,6 +265,7 @@ stop:
 		txq->stats.packets += i;
 		txq->stats.bytes += bytes;
 	}
+	__atomic_store_n(&txq->in_burst, 0, __ATOMIC_RELEASE);
 	return i;
 }
 
@@ -283,8 +284,12 @@ tx_chain_ok(const struct rte_mbuf *m)
 }
 
 uint16_t
-mana_tx_prepare(void *q __rte_unused, struct rte_mbuf **pkts, uint16_t n)
+mana_tx_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct mana_txq *txq = q;
+	/* a tag in the frame data is allowed on top of the MTU */
+	uint32_t max_frame = (uint32_t)txq->priv->dev_data->mtu +
+			     RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -297,7 +302,10 @@ mana_tx_prepare(void *q __rte_unused, struct rte_mbuf **pkts, uint16_t n)
 			rte_errno = ENOTSUP;
 			return i;
 		}
-		if (m->pkt_len == 0 || !tx_chain_ok(m)) {
+		if (m->pkt_len == 0 || !tx_chain_ok(m) ||
+		    ((ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK |
+			    RTE_MBUF_F_TX_TCP_SEG)) &&
+		     (m->l2_len == 0 || m->l3_len == 0))) {
 			rte_errno = EINVAL;
 			return i;
 		}
@@ -313,6 +321,11 @@ mana_tx_prepare(void *q __rte_unused, struct rte_mbuf **pkts, uint16_t n)
 			}
 			if (m->data_len > hlen)
 				nsge++;	/* the first segment is split */
+		} else if (m->pkt_len > max_frame ||
+			   ((ol & RTE_MBUF_F_TX_VLAN) &&
+			    m->pkt_len + RTE_VLAN_HLEN > max_frame)) {
+			rte_errno = EINVAL;
+			return i;
 		}
 		if (nsge > MANA_TX_MAX_SGE) {
 			rte_errno = EINVAL;
