@@ -611,14 +611,11 @@ test_rss_table_replicated(void)
 	p.rss = NULL;
 	MTEST_ASSERT_EQ(ev.mac(0, 0, mac), 0);
 	for (q = 0; q < 4; q++) {
-		struct manadv_obj obj;
-
 		cqs[q] = ibv_create_cq(ctx, 64, NULL, NULL, 0);
 		wa.pd = p.pdom;
 		wa.cq = cqs[q];
 		wqs[q] = ibv_create_wq(ctx, &wa);
 		MTEST_ASSERT(cqs[q] && wqs[q], "errno %d", errno);
-		(void)obj;
 	}
 	ia.ind_tbl = wqs;
 	ind = ibv_create_rwq_ind_table(ctx, &ia);
