@@ -6,6 +6,7 @@
  * thread runs on another core; prints Mpps.
  *
  * Usage: bench-emu-core [seconds (default 2)] [device cpu (default 1)] [driver cpu (default 0)]
+ *                       [burst (default 32)]
  * A device cpu of "step" runs the device in step mode in the driver's own
  * thread instead (one core does everything: a lower bound for the device).
  */
@@ -25,7 +26,7 @@
 #define SQ_RING		16384u		/* 512 one-BU WQEs */
 #define RQ_RING		32768u		/* 1024 one-BU WQEs */
 #define CQ_DEPTH	1024u
-#define BURST		32u
+#define BURST_DEFAULT	32u
 #define FRAME_LEN	60u		/* 64 bytes on the wire with the FCS */
 #define RX_BUF		2048u
 
@@ -143,6 +144,7 @@ main(int argc, char **argv)
 	int step = argc > 2 && strcmp(argv[2], "step") == 0;
 	int dcpu = argc > 2 && !step ? atoi(argv[2]) : 1;
 	int cpu = argc > 3 ? atoi(argv[3]) : 0;
+	uint32_t burst = argc > 4 ? (uint32_t)atoi(argv[4]) : BURST_DEFAULT;
 	struct emu_dev_config cfg;
 	struct emu_vport_rx_config rx;
 	struct emu_vport_stats vs, vs0;
@@ -239,8 +241,8 @@ main(int argc, char **argv)
 
 		/* TX: one burst, suppression on all but the last WQE */
 		n = (SQ_RING - (sq.head - sq.tail)) / 32;
-		if (n > BURST)
-			n = BURST;
+		if (n > burst)
+			n = burst;
 		for (i = 0; i < n; i++) {
 			uint8_t *w = sq.ring + (sq.head & (SQ_RING - 1));
 
@@ -271,7 +273,7 @@ main(int argc, char **argv)
 			db(&rq, DOORBELL_OFFSET_RQ, gdma_db_rq_value(rq.id.wq_id, rq.head));
 		}
 		cq_ring(&rq);
-		if ((tx & 0x3FF) < BURST)
+		if ((tx & 0x3FF) < burst)
 			t1 = now_s();
 	}
 	emu_dev_thread_stop();

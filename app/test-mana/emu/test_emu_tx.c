@@ -579,6 +579,37 @@ test_two_vports(void)
 	return MTEST_SUCCESS;
 }
 
+/* The trace decodes WQEs and CQEs field by field. */
+static int
+test_trace_decodes(void)
+{
+	static const uint8_t dmac[6] = { 0x02, 0, 0, 0, 0, 0x77 };
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *out;
+	struct fx f;
+	uint32_t l;
+
+	MTEST_ASSERT_EQ(fx_init(&f, &(struct fx_opts){ .n_rq = 1 }), 0);
+	out = open_memstream(&buf, &sz);
+	MTEST_ASSERT(out != NULL, "memstream");
+	emu_dev_set_trace(f.dev, true, out);
+	l = fx_frame4(f.mem, dmac, f.mac, IPPROTO_UDP, 1, 2, 3, 4, 10);
+	fx_post_tx(&f, f.mem, l, 0, 0);
+	fx_ring_sq(&f);
+	emu_dev_step(f.dev);
+	emu_dev_set_trace(f.dev, false, NULL);
+	fclose(out);
+	MTEST_ASSERT(strstr(buf, "SQ doorbell id 0x401 tail 0x20") != NULL, "doorbell: %s", buf);
+	MTEST_ASSERT(strstr(buf, "num_sge=0x1 inline_oob_size_div4=0x2") != NULL, "WQE: %s", buf);
+	MTEST_ASSERT(strstr(buf, "vcq_num=0x402") != NULL, "OOB: %s", buf);
+	MTEST_ASSERT(strstr(buf, "cqe_type=0x20 client_type=0x1") != NULL, "CQE: %s", buf);
+	MTEST_ASSERT(strstr(buf, "wq_num=0x401 is_sq=0x1 owner_bits=0x1") != NULL, "info: %s", buf);
+	free(buf);
+	fx_fini(&f);
+	return MTEST_SUCCESS;
+}
+
 static const struct mtest_case cases[] = {
 	{ "golden_tx_short_oob", test_golden_tx_short_oob },
 	{ "golden_tx_long_oob_vlan", test_golden_tx_long_oob_vlan },
@@ -590,6 +621,7 @@ static const struct mtest_case cases[] = {
 	{ "tx_sgl_wrap", test_tx_sgl_wrap },
 	{ "tso_ipv6_vlan", test_tso_ipv6_vlan },
 	{ "two_vports", test_two_vports },
+	{ "trace_decodes", test_trace_decodes },
 };
 
 int

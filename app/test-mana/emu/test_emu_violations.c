@@ -327,6 +327,17 @@ static const struct vcase vcases[] = {
 	{ "tx_runt", EMU_VIOL_TX_RUNT, v_tx_runt, true },
 };
 
+static uint32_t cb_calls;
+static enum emu_violation cb_kind;
+
+static void
+viol_cb(void *arg, const struct emu_violation_record *v)
+{
+	(void)arg;
+	cb_calls++;
+	cb_kind = v->kind;
+}
+
 static int
 run_vcase(const struct vcase *vc)
 {
@@ -340,6 +351,8 @@ run_vcase(const struct vcase *vc)
 
 	MTEST_ASSERT_EQ(fx_init(&f, &o), 0);
 	MTEST_ASSERT_EQ(emu_dev_check(f.dev), 0);
+	cb_calls = 0;
+	emu_dev_set_violation_cb(f.dev, viol_cb, NULL);
 	want_cqe = vc->fn(&f);
 	MTEST_ASSERT(want_cqe != 0xFF, "%s: setup", vc->name);
 	emu_dev_step(f.dev);
@@ -358,6 +371,8 @@ run_vcase(const struct vcase *vc)
 		MTEST_ASSERT(rec[i].detail[0] != '\0', "detail text");
 	}
 	MTEST_ASSERT(found, "%s: record", vc->name);
+	MTEST_ASSERT_EQ(cb_calls, emu_violation_count(f.dev, EMU_VIOL_NONE));
+	MTEST_ASSERT(cb_calls > 0 && (cb_calls > 1 || cb_kind == vc->kind), "callback");
 	if (want_cqe != 0) {
 		MTEST_ASSERT_EQ(fx_cqe(&f, &f.sq, &c), 1);
 		MTEST_ASSERT_EQ(MANA_GET(c.cqe_data, MANA_CQE_HDR_CQE_TYPE), want_cqe);
