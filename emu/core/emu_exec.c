@@ -159,16 +159,42 @@ emu_page_sample(struct emu_dev *dev, struct emu_page *pg)
 	return work;
 }
 
+/* Take a pending RQ doorbell of @p pg, if any. */
+static int
+emu_page_sample_rq(struct emu_dev *dev, struct emu_page *pg)
+{
+	volatile uint64_t *w = pg->words;
+	uint64_t v;
+
+	if (__atomic_load_n(&w[DOORBELL_OFFSET_RQ / 8], __ATOMIC_RELAXED) == 0)
+		return 0;
+	v = __atomic_exchange_n(&w[DOORBELL_OFFSET_RQ / 8], 0, __ATOMIC_ACQUIRE);
+	return v ? emu_wq_doorbell(dev, pg, DOORBELL_OFFSET_RQ, v) : 0;
+}
+
 int
 emu_dev_pass(struct emu_dev *dev)
 {
 	struct emu_page *pg;
 	int work = 0;
 
-	if (!atomic_load(&dev->removed))
+	if (!atomic_load(&dev->removed)) {
 		for (pg = dev->pages; pg != NULL; pg = pg->next)
 			if (!pg->zombie)
 				work += emu_page_sample(dev, pg);
+		/*
+		 * A driver that posts RX WQEs and then transmits writes the RQ
+		 * doorbell before the SQ doorbell. The page walk above may have
+		 * passed that RQ slot before the write and then taken the SQ
+		 * doorbell, whose frame may come back to that RQ through a
+		 * wire. Look at every RQ slot again before delivering, so that
+		 * no frame is dropped for want of a WQE whose doorbell was
+		 * written before the frame was sent.
+		 */
+		for (pg = dev->pages; pg != NULL; pg = pg->next)
+			if (!pg->zombie)
+				work += emu_page_sample_rq(dev, pg);
+	}
 	work += emu_wire_poll(dev);
 	if (dev->thread_mode)
 		work += emu_rx_flush(dev, false);
