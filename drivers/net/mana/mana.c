@@ -220,6 +220,18 @@ mana_dev_supported_ptypes_get(struct rte_eth_dev *dev __rte_unused)
  * state says nothing here. The vPort carries traffic whenever the port is
  * started; the speed is the nominal one mana_ib reports (4X EDR).
  */
+/*
+ * Packet types cost a parse per packet: an application that asks for
+ * none (rte_eth_dev_set_ptypes(port, RTE_PTYPE_UNKNOWN, ...)) gets none.
+ * Takes effect at the next start.
+ */
+static int
+mana_dev_ptypes_set(struct rte_eth_dev *dev, uint32_t ptype_mask)
+{
+	mana_priv(dev)->ptypes_off = ptype_mask == RTE_PTYPE_UNKNOWN;
+	return 0;
+}
+
 static int
 mana_dev_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 {
@@ -651,6 +663,7 @@ static const struct eth_dev_ops mana_dev_ops = {
 	.xstats_reset = mana_dev_xstats_reset,
 	.dev_infos_get = mana_dev_infos_get,
 	.dev_supported_ptypes_get = mana_dev_supported_ptypes_get,
+	.dev_ptypes_set = mana_dev_ptypes_set,
 	.mtu_set = mana_dev_mtu_set,
 	.mac_addr_set = mana_dev_mac_addr_set,
 	.reta_update = mana_dev_reta_update,

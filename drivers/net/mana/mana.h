@@ -200,6 +200,7 @@ struct mana_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	bool vlan_strip;
+	bool parse_ptype;	/**< fill packet_type (rte_eth_dev_set_ptypes) */
 	bool active;		/**< has a hardware RQ (is in the indirection table) */
 	volatile uint8_t removed;
 	volatile uint8_t paused;	/**< control path owns the queue */
@@ -305,6 +306,7 @@ struct mana_priv {
 	uint64_t recover_deadline;	/**< TSC */
 	bool started;
 	bool admin_down;
+	bool ptypes_off;		/**< application asked for no packet types */
 };
 
 static inline struct mana_priv *

@@ -101,8 +101,13 @@ mana_rx_refill(struct mana_rxq *rxq)
 		if (nwqe == 0)
 			break;
 		if (unlikely(rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, nwqe * nsge) != 0)) {
+			if (nwqe > 1) {
+				/* a nearly empty pool may still fill single WQEs */
+				per_batch = 1;
+				continue;
+			}
 			/* retried by the next burst: the RQ never shrinks for good */
-			rxq->stats.nombuf += nwqe;
+			rxq->stats.nombuf++;
 			break;
 		}
 		for (w = 0, k = 0; w < nwqe; w++, k += nsge) {
@@ -215,8 +220,9 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 		}
 	}
 	/* the CQE carries no packet type: parse what the application gets */
-	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
-					   RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
+	m->packet_type = rxq->parse_ptype ?
+		rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
+				  RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK) : 0;
 	return m;
 }
 

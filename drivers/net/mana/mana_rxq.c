@@ -227,6 +227,7 @@ rxq_size_wqe(struct rte_eth_dev *dev, struct mana_rxq *rxq)
 	rxq->wqe_bu = (uint16_t)gdma_wqe_size_bu(INLINE_OOB_SMALL_SIZE, nsge);
 	rxq->wqe_capacity = nsge * rxq->seg_size;
 	rxq->vlan_strip = !!(rxq->conf.offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
+	rxq->parse_ptype = !rxq->priv->ptypes_off;
 	return 0;
 }
 
