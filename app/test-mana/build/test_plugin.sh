@@ -7,8 +7,8 @@
 # types are registered.
 set -u
 plugin=$1
-runtime=$2/plugin-test
-mkdir -p "$runtime"
+source "$(dirname "$0")/../common/short-dir.sh"
+short_dir runtime "$2/plugin-test"
 fail=0
 
 needed=$(objdump -p "$plugin" | awk '/NEEDED/ { print $2 }')
@@ -45,5 +45,5 @@ for t in pmd.net.mana.init pmd.net.mana.driver; do
 	fi
 done
 [ $fail -eq 0 ] || printf '%s\n' "$out" | tail -20
-rm -rf "$runtime"
+rm -rf "$2/plugin-test"
 exit $fail

@@ -21,6 +21,9 @@ fail() { echo "FAIL emu-verbs-cli/$1: $2"; failures=$((failures + 1)); }
 rm -rf "$WORK"
 mkdir -p "$WORK"
 chmod 755 "$WORK"
+# unix sockets live below WORK: use a short path to it
+source "$(dirname "$0")/../common/short-dir.sh"
+short_dir WORK "$WORK"
 export TMPDIR=$WORK
 unset MANA_EMU_OPTS MANA_EMU_CONFIG MANA_EMU_DIR LD_PRELOAD SYSFS_PCI_DEVICES
 
@@ -95,7 +98,7 @@ case_config() {
 		{ fail config_file "exit status $?"; return; }
 	local dir
 	dir=$(sed -n 's/^MANA_EMU_DIR=//p' <<<"$out")
-	grep -qx "MANA_EMU_CONFIG=$WORK/emu.conf" <<<"$out" &&
+	grep -qx "MANA_EMU_CONFIG=$(realpath "$WORK/emu.conf")" <<<"$out" &&
 	[ "$(cat "$dir/pci/7870:00:00.0/net/enP30832s0d1/mtu")" = 9000 ] &&
 	[ -d "$dir/infiniband/mana_0" ] ||
 		{ fail config_file "$out"; rm -rf "$dir"; return; }
