@@ -73,8 +73,9 @@ fi
 
 ports=$(grep -c 'Port [0-9]*: [0-9A-F:]\{17\}' "$log" || true)
 # Sum the RX packet rate of all ports over the last stats period.
-mpps=$(awk '/Rx-pps:/ { last[port] = $2 } /NIC statistics for port/ { port = $5 }
+mpps=$(awk '/Rx-pps:/ { last[port] = $2 } /NIC statistics for port/ { port = $6 }
 	END { s = 0; for (p in last) s += last[p]; printf "%.3f", s / 1e6 }' "$log")
-fwd=$(awk '/Forward statistics for port/ { p = $5 } /RX-packets:/ && p != "" { s += $2 } END { print s + 0 }' "$log")
+fwd=$(awk '/Forward statistics for port/ { p = 1 } /Accumulated forward statistics/ { p = 0 }
+	/RX-packets:/ && p { s += $2 } END { print s + 0 }' "$log")
 echo "run.sh: ports=$ports forwarded-packets=$fwd rate=$mpps Mpps (log: $log)"
 [ "${ports:-0}" -ge 1 ] && [ "${fwd:-0}" -gt 0 ]
