@@ -7,6 +7,7 @@
 #   run_driver.sh <build dir> <test program> strict|lax <case>
 #
 # strict: any emulator violation fails the run. EAL files stay in the build tree.
+# MANA_TEST_EMU_ARGS adds mana-emu options (another device configuration).
 set -u
 build=$(cd "${1:?build dir}" && pwd)
 prog=${2:?test program}
@@ -19,15 +20,21 @@ plugin_dir=$build/drivers/net/mana
 
 work=$build/app/test-mana/driver/run-$case
 rm -rf "$work"
-mkdir -p "$work/runtime"
+mkdir -p "$work"
+# EAL's unix sockets live in the runtime directory: keep its path short
+source "$(dirname "$0")/../common/short-dir.sh"
+short_dir runtime "$work/runtime"
 export LD_LIBRARY_PATH=$plugin_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export RUNTIME_DIRECTORY=$work/runtime
+export RUNTIME_DIRECTORY=$runtime
 cd "$work" || exit 1
 
 emu_args=(--ports 2)
 [ "$mode" = strict ] && emu_args+=(--strict)
+# extra emulator options, e.g. MANA_TEST_EMU_ARGS="--max-wr 2048 --no-coalescing"
+read -r -a extra <<<"${MANA_TEST_EMU_ARGS:-}"
+emu_args+=("${extra[@]}")
 "$emu" "${emu_args[@]}" -- "$prog" -l 0 -d librte_net_mana.so -a 7870:00:00.0 \
-	--no-huge -m 512 --file-prefix "drv-$case" --log-level 'pmd.net.mana.*:notice' \
+	--no-huge -m 512 --file-prefix "d-$case" --log-level 'pmd.net.mana.*:notice' \
 	-- "$case"
 rc=$?
 rm -rf "$work"
