@@ -75,11 +75,27 @@ rx_post_one(struct mana_rxq *rxq, struct rte_mbuf *m)
 		sgl[i].mem_key = lkey;
 		sgl[i].size = rxq->seg_size;
 	}
-	hdr.dw[0] = 0;
-	hdr.dw[1] = gdma_wqe_hdr_dw1(rxq->nb_sge, INLINE_OOB_SMALL_SIZE, 0, false);
-	rxq->wq_head += gdma_wq_write_wqe(rxq->wq_buf, rxq->wq_mask, rxq->wq_head,
-					  &hdr, NULL, INLINE_OOB_SMALL_SIZE,
-					  sgl, rxq->nb_sge);
+	if (likely(rxq->nb_sge == 1)) {
+		/*
+		 * One SGE: the WQE is exactly one BU (spec §3.4) and never
+		 * wraps; write it in place as four 64-bit words: header,
+		 * zeroed inline OOB, SGE address, SGE key and size.
+		 */
+		uint64_t *w = (uint64_t *)(rxq->wq_buf +
+			((rxq->wq_head * GDMA_WQE_BU_SIZE) & rxq->wq_mask));
+
+		w[0] = (uint64_t)gdma_wqe_hdr_dw1(1, INLINE_OOB_SMALL_SIZE, 0, false) << 32;
+		w[1] = 0;
+		w[2] = sgl[0].address;
+		w[3] = (uint64_t)sgl[0].mem_key | ((uint64_t)sgl[0].size << 32);
+		rxq->wq_head++;
+	} else {
+		hdr.dw[0] = 0;
+		hdr.dw[1] = gdma_wqe_hdr_dw1(rxq->nb_sge, INLINE_OOB_SMALL_SIZE, 0, false);
+		rxq->wq_head += gdma_wq_write_wqe(rxq->wq_buf, rxq->wq_mask, rxq->wq_head,
+						  &hdr, NULL, INLINE_OOB_SMALL_SIZE,
+						  sgl, rxq->nb_sge);
+	}
 	rxq->desc[rxq->desc_head & rxq->desc_mask].m = m;
 	rxq->desc_head++;
 	return 0;
@@ -151,6 +167,36 @@ rx_ol_flags(uint32_t f)
 	return ol;
 }
 
+/*
+ * Packet type. The CQE has no packet-type field, but a TCP or UDP hash type
+ * says what L3 and L4 the device parsed (spec §10.2): use it, without
+ * touching the packet data. Anything else (other L4, fragments, non-IP) is
+ * parsed in software. Called after the VLAN tag handling: the tag is in
+ * the data only when the device saw one and strip was not requested.
+ */
+static __rte_always_inline uint32_t
+rx_ptype(struct rte_mbuf *m, uint32_t f)
+{
+	uint32_t ht = (f >> MANA_RXCOMP_RX_HASHTYPE_SHIFT) &
+		      MANA_MASK(MANA_RXCOMP_RX_HASHTYPE);
+	uint32_t l2 = (m->ol_flags & (RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED)) ==
+		      RTE_MBUF_F_RX_VLAN ? RTE_PTYPE_L2_ETHER_VLAN : RTE_PTYPE_L2_ETHER;
+
+	switch (ht) {
+	case NDIS_HASH_TCP_IPV4:
+		return l2 | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP;
+	case NDIS_HASH_UDP_IPV4:
+		return l2 | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_UDP;
+	case NDIS_HASH_TCP_IPV6:
+		return l2 | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN | RTE_PTYPE_L4_TCP;
+	case NDIS_HASH_UDP_IPV6:
+		return l2 | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN | RTE_PTYPE_L4_UDP;
+	default:
+		return rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
+					 RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
+	}
+}
+
 /* Take the oldest posted WQE off the ring; NULL if none is posted. */
 static __rte_always_inline struct rte_mbuf *
 rx_pop(struct mana_rxq *rxq)
@@ -219,10 +265,7 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 			m->ol_flags |= RTE_MBUF_F_RX_VLAN;
 		}
 	}
-	/* the CQE carries no packet type: parse what the application gets */
-	m->packet_type = rxq->parse_ptype ?
-		rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK |
-				  RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK) : 0;
+	m->packet_type = rxq->parse_ptype ? rx_ptype(m, f) : 0;
 	return m;
 }
 

@@ -153,6 +153,48 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 			txq->stats.ring_full++;
 			break;
 		}
+		if (likely(m->nb_segs == 1 && m->data_len != 0 &&
+			   !(ol & MANA_TX_OFFLOAD_MASK) && txq->long_vp_offset == 0)) {
+			/*
+			 * The common case: one segment, no offload, short OOB.
+			 * The WQE is one BU (never wraps): write it in place as
+			 * four 64-bit words, header, OOB, SGE address, SGE key
+			 * and size.
+			 */
+			uintptr_t addr = rte_pktmbuf_mtod(m, uintptr_t);
+			uint64_t *w;
+			uint32_t lkey;
+
+			if (unlikely(!mana_mr_lkey(txq->mr_table, &txq->mr_cache,
+						   addr, m->data_len, &lkey))) {
+				txq->stats.mr_miss++;
+				break;
+			}
+			if (unlikely(gdma_wq_free_bytes(txq->sq_size, txq->sq_head,
+							txq->sq_tail) < GDMA_WQE_BU_SIZE)) {
+				txq->stats.ring_full++;
+				break;
+			}
+			w = (uint64_t *)(txq->sq_buf +
+				((txq->sq_head * GDMA_WQE_BU_SIZE) & txq->sq_mask));
+			w[0] = (uint64_t)gdma_wqe_hdr_dw1(1, INLINE_OOB_SMALL_SIZE, 0,
+							  false) << 32;
+			w[1] = (uint64_t)(txq->oob_dw0 |
+					  MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1)) |
+			       ((uint64_t)txq->oob_dw1 << 32);
+			w[2] = addr;
+			w[3] = (uint64_t)lkey | ((uint64_t)m->data_len << 32);
+			txq->sq_head++;
+			last_oob = (uint32_t *)&w[1];
+			d = &txq->desc[txq->desc_head & txq->desc_mask];
+			d->m = m;
+			d->wqe_bu = 1;
+			d->suppressed = 1;
+			last_desc = d;
+			txq->desc_head++;
+			bytes += m->pkt_len;
+			continue;
+		}
 		lng = txq->long_vp_offset != 0 || (ol & RTE_MBUF_F_TX_VLAN);
 		oob_size = lng ? INLINE_OOB_LARGE_SIZE : INLINE_OOB_SMALL_SIZE;
 		oob.dw[0] = txq->oob_dw0 | MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
