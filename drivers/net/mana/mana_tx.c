@@ -36,10 +36,48 @@ tx_cq_doorbell(struct mana_txq *txq)
 	txq->stats.cq_doorbells++;
 }
 
+/*
+ * Free transmitted mbufs: what rte_pktmbuf_free_bulk() does, inline, for
+ * the common single-segment case; segments whose last reference drops go
+ * back to their pool in bulk. Chains take the general path.
+ */
+static __rte_always_inline void
+tx_free(struct rte_mbuf **mbufs, uint32_t n)
+{
+	void *batch[TX_FREE_BATCH];
+	struct rte_mempool *pool = NULL;
+	uint32_t i, nb = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = mbufs[i];
+
+		if (unlikely(m->nb_segs != 1)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m = rte_pktmbuf_prefree_seg(m);
+		if (unlikely(m == NULL))
+			continue;
+		if (unlikely(m->pool != pool)) {
+			if (nb != 0)
+				rte_mempool_put_bulk(pool, batch, nb);
+			pool = m->pool;
+			nb = 0;
+		}
+		batch[nb++] = m;
+	}
+	if (nb != 0)
+		rte_mempool_put_bulk(pool, batch, nb);
+}
+
 uint32_t
 mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 {
 	struct rte_mbuf *to_free[TX_FREE_BATCH];
+	struct mana_tx_desc *const desc = txq->desc;
+	const uint32_t desc_mask = txq->desc_mask;
+	const uint32_t desc_head = txq->desc_head;
+	uint32_t desc_tail = txq->desc_tail, sq_tail = txq->sq_tail;
 	uint32_t nfree = 0, freed = 0, consumed = 0;
 
 	while (freed < budget) {
@@ -84,26 +122,28 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 			struct mana_tx_desc *d;
 			bool match;
 
-			if (unlikely(txq->desc_head == txq->desc_tail)) {
+			if (unlikely(desc_head == desc_tail)) {
 				txq->stats.spurious_cqe++;
 				break;
 			}
-			d = &txq->desc[txq->desc_tail & txq->desc_mask];
-			match = (txq->sq_tail & TX_WQE_OFFSET_MASK) == wqe_off;
-			txq->desc_tail++;
-			txq->sq_tail += d->wqe_bu;
+			d = &desc[desc_tail & desc_mask];
+			match = (sq_tail & TX_WQE_OFFSET_MASK) == wqe_off;
+			desc_tail++;
+			sq_tail += d->wqe_bu;
 			done = match || !d->suppressed;
 			to_free[nfree++] = d->m;
 			d->m = NULL;
 			freed++;
 			if (nfree == TX_FREE_BATCH) {
-				rte_pktmbuf_free_bulk(to_free, nfree);
+				tx_free(to_free, nfree);
 				nfree = 0;
 			}
 		} while (!done);
 	}
+	txq->desc_tail = desc_tail;
+	txq->sq_tail = sq_tail;
 	if (nfree != 0)
-		rte_pktmbuf_free_bulk(to_free, nfree);
+		tx_free(to_free, nfree);
 	if (consumed != 0) {
 		/*
 		 * Report consumption before posting more WQEs, every time:
@@ -124,6 +164,8 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t *last_oob = NULL;
 	struct mana_tx_desc *last_desc = NULL;
 	uint64_t bytes = 0;
+	uint32_t sq_head, desc_head, desc_tail, sq_limit;
+	uint64_t oob_word;
 	uint16_t i;
 
 	if (unlikely(txq->removed))
@@ -138,6 +180,19 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (txq->desc_head != txq->desc_tail)
 		mana_tx_reap(txq, UINT32_MAX);
 
+	/*
+	 * The fast path keeps the producer positions in locals (stores into
+	 * the ring would otherwise make the compiler reload them); the
+	 * general path works on txq and is bracketed by write-back/reload.
+	 */
+	sq_head = txq->sq_head;
+	desc_head = txq->desc_head;
+	desc_tail = txq->desc_tail;
+	/* one-BU WQEs fit while sq_head - sq_tail < ring size in BUs */
+	sq_limit = txq->sq_tail + txq->sq_size / GDMA_WQE_BU_SIZE;
+	oob_word = (uint64_t)(txq->oob_dw0 | MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1)) |
+		   ((uint64_t)txq->oob_dw1 << 32);
+
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i], *seg;
 		uint64_t ol = m->ol_flags;
@@ -149,7 +204,7 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		uint32_t off;
 		bool lng, tso = false;
 
-		if (unlikely(txq->desc_head - txq->desc_tail >= txq->nb_desc)) {
+		if (unlikely(desc_head - desc_tail >= txq->nb_desc)) {
 			txq->stats.ring_full++;
 			break;
 		}
@@ -170,31 +225,30 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 				txq->stats.mr_miss++;
 				break;
 			}
-			if (unlikely(gdma_wq_free_bytes(txq->sq_size, txq->sq_head,
-							txq->sq_tail) < GDMA_WQE_BU_SIZE)) {
+			if (unlikely((int32_t)(sq_limit - sq_head) <= 0)) {
 				txq->stats.ring_full++;
 				break;
 			}
 			w = (uint64_t *)(txq->sq_buf +
-				((txq->sq_head * GDMA_WQE_BU_SIZE) & txq->sq_mask));
+				((sq_head * GDMA_WQE_BU_SIZE) & txq->sq_mask));
 			w[0] = (uint64_t)gdma_wqe_hdr_dw1(1, INLINE_OOB_SMALL_SIZE, 0,
 							  false) << 32;
-			w[1] = (uint64_t)(txq->oob_dw0 |
-					  MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1)) |
-			       ((uint64_t)txq->oob_dw1 << 32);
+			w[1] = oob_word;
 			w[2] = addr;
 			w[3] = (uint64_t)lkey | ((uint64_t)m->data_len << 32);
-			txq->sq_head++;
+			sq_head++;
 			last_oob = (uint32_t *)&w[1];
-			d = &txq->desc[txq->desc_head & txq->desc_mask];
+			d = &txq->desc[desc_head & txq->desc_mask];
 			d->m = m;
 			d->wqe_bu = 1;
 			d->suppressed = 1;
 			last_desc = d;
-			txq->desc_head++;
+			desc_head++;
 			bytes += m->pkt_len;
 			continue;
 		}
+		txq->sq_head = sq_head;
+		txq->desc_head = desc_head;
 		lng = txq->long_vp_offset != 0 || (ol & RTE_MBUF_F_TX_VLAN);
 		oob_size = lng ? INLINE_OOB_LARGE_SIZE : INLINE_OOB_SMALL_SIZE;
 		oob.dw[0] = txq->oob_dw0 | MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
@@ -294,15 +348,18 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		last_desc = d;
 		txq->desc_head++;
 		bytes += m->pkt_len;
+		sq_head = txq->sq_head;
+		desc_head = txq->desc_head;
 	}
 stop:
+	txq->sq_head = sq_head;
+	txq->desc_head = desc_head;
 	if (last_desc != NULL) {
 		/* the last WQE of the burst asks for a CQE (spec §4.4) */
 		*last_oob &= ~MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
 		last_desc->suppressed = 0;
 		gdma_ring_doorbell(txq->db_page, DOORBELL_OFFSET_SQ,
-				   gdma_db_sq_value(txq->sq_id,
-						    txq->sq_head * GDMA_WQE_BU_SIZE));
+				   gdma_db_sq_value(txq->sq_id, sq_head * GDMA_WQE_BU_SIZE));
 		txq->stats.doorbells++;
 		txq->stats.packets += i;
 		txq->stats.bytes += bytes;
