@@ -321,4 +321,19 @@ emu_wr32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/** Copy @p len bytes at ring offset @p off of @p wq, wrapping at the ring end. */
+static inline void
+emu_wq_read(const struct emu_wq *wq, uint32_t off, void *dst, uint32_t len)
+{
+	uint32_t pos = off & wq->mask;
+	uint32_t first = wq->size - pos;
+
+	if (len <= first) {
+		memcpy(dst, wq->buf + pos, len);
+	} else {
+		memcpy(dst, wq->buf + pos, first);
+		memcpy((uint8_t *)dst + first, wq->buf, len - first);
+	}
+}
+
 #endif /* EMU_PRIV_H */

@@ -271,20 +271,6 @@ emu_rx_flush(struct emu_dev *dev, bool force)
 /* ------------------------------------------------------------------------ */
 
 static void
-emu_ring_read(const struct emu_wq *wq, uint32_t off, void *dst, uint32_t len)
-{
-	uint32_t pos = off & wq->mask;
-	uint32_t first = wq->size - pos;
-
-	if (len <= first) {
-		memcpy(dst, wq->buf + pos, len);
-	} else {
-		memcpy(dst, wq->buf + pos, first);
-		memcpy((uint8_t *)dst + first, wq->buf, len - first);
-	}
-}
-
-static void
 emu_rq_deliver(struct emu_dev *dev, struct emu_vport *vp, struct emu_wq *rq,
 	       const uint8_t *frame, uint32_t len, uint32_t flags, uint32_t hash)
 {
@@ -298,7 +284,7 @@ emu_rq_deliver(struct emu_dev *dev, struct emu_vport *vp, struct emu_wq *rq,
 		return;
 	}
 	off = rq->consumer;
-	emu_ring_read(rq, off, hdr, sizeof(hdr));
+	emu_wq_read(rq, off, hdr, sizeof(hdr));
 	nsge = MANA_GET(hdr, GDMA_WQE_NUM_SGE);
 	div4 = MANA_GET(hdr, GDMA_WQE_INLINE_OOB_SIZE_DIV4);
 	wqe_len = (8 + 4 * div4 + 16 * (nsge ? nsge : 1) + 31) & ~31u;
@@ -334,7 +320,7 @@ emu_rq_deliver(struct emu_dev *dev, struct emu_vport *vp, struct emu_wq *rq,
 	}
 	cap = 0;
 	if (!bad) {
-		emu_ring_read(rq, off + 8 + 4 * div4, sgl, nsge * sizeof(sgl[0]));
+		emu_wq_read(rq, off + 8 + 4 * div4, sgl, nsge * sizeof(sgl[0]));
 		for (i = 0; i < nsge; i++) {
 			if (dev->trace)
 				emu_trace(dev, "  sge %u: addr %#" PRIx64 " lkey %#x size %u", i,

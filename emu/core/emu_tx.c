@@ -18,20 +18,6 @@ struct emu_tx_res {
 	uint32_t vendor;
 };
 
-static void
-emu_sq_read(const struct emu_wq *wq, uint32_t off, void *dst, uint32_t len)
-{
-	uint32_t pos = off & wq->mask;
-	uint32_t first = wq->size - pos;
-
-	if (len <= first) {
-		memcpy(dst, wq->buf + pos, len);
-	} else {
-		memcpy(dst, wq->buf + pos, first);
-		memcpy((uint8_t *)dst + first, wq->buf, len - first);
-	}
-}
-
 /* Parsed L2/L3/L4 layout of a frame. */
 struct emu_l3 {
 	uint32_t l2;		/* L3 offset */
@@ -346,7 +332,7 @@ emu_sq_one(struct emu_dev *dev, struct emu_wq *wq)
 	bool suppress = false, long_fmt = false;
 	uint8_t *frame;
 
-	emu_sq_read(wq, off, hdr, sizeof(hdr));
+	emu_wq_read(wq, off, hdr, sizeof(hdr));
 	nsge = MANA_GET(hdr, GDMA_WQE_NUM_SGE);
 	div4 = MANA_GET(hdr, GDMA_WQE_INLINE_OOB_SIZE_DIV4);
 	oob_size = 4 * div4;
@@ -359,7 +345,7 @@ emu_sq_one(struct emu_dev *dev, struct emu_wq *wq)
 		return 0;
 	}
 	memset(oob, 0, sizeof(oob));
-	emu_sq_read(wq, off + 8, oob, oob_size);
+	emu_wq_read(wq, off + 8, oob, oob_size);
 	if (div4 != 2 && div4 != 6) {
 		emu_violation(dev, EMU_VIOL_WQE_BAD_HEADER, wq->id, off,
 			      "inline_oob_size_div4 %u (must be 2 or 6)", div4);
@@ -372,7 +358,7 @@ emu_sq_one(struct emu_dev *dev, struct emu_wq *wq)
 	}
 	long_fmt = div4 == 6;
 	if (r.type == CQE_TX_OKAY) {
-		emu_sq_read(wq, off + 8 + oob_size, sgl, nsge * sizeof(sgl[0]));
+		emu_wq_read(wq, off + 8 + oob_size, sgl, nsge * sizeof(sgl[0]));
 		suppress = MANA_GET(oob, MANA_TX_OOB_SUPRESS_TXCQE_GEN);
 		if (dev->trace)
 			emu_tx_trace(dev, wq, off, hdr, oob, long_fmt, sgl, nsge);
