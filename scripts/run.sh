@@ -36,9 +36,10 @@ else
 fi
 ninja -C "$build" >/dev/null
 
-runtime=$build/runtime/run
-mkdir -p "$runtime"
-log=$runtime/testpmd.log
+# EAL's unix sockets live in the runtime directory: keep its path short.
+source "$top/app/test-mana/common/short-dir.sh"
+short_dir runtime "$build/runtime/run"
+log=$build/runtime/run/testpmd.log
 export LD_LIBRARY_PATH=$build/drivers/net/mana${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export RUNTIME_DIRECTORY=$runtime
 
