@@ -224,13 +224,25 @@ emu_cfg_set(struct emu_cfg *cfg, const char *key, const char *value,
 		return 0;
 	}
 	if (!strcmp(key, "ibdev")) {
+		cfg->ibdev_none = 0;
 		if (!strcmp(value, "mana"))
 			cfg->ibdev_mana = 1;
 		else if (!strcmp(value, "manae"))
 			cfg->ibdev_mana = 0;
+		else if (!strcmp(value, "none"))
+			cfg->ibdev_none = 1;
 		else
 			return cfg_err(err, err_len,
-				"ibdev=%s: want mana|manae", value);
+				"ibdev=%s: want mana|manae|none", value);
+		return 0;
+	}
+	if (!strcmp(key, "libmana")) {
+		int b;
+
+		if (parse_bool(value, &b) != 0)
+			return cfg_err(err, err_len,
+				"libmana=%s: want on|off", value);
+		cfg->no_libmana = !b;
 		return 0;
 	}
 	if (!strcmp(key, "busy_errno")) {
@@ -488,7 +500,8 @@ emu_cfg_dump(const struct emu_cfg *cfg, FILE *f)
 	}
 	fprintf(f, "mtu=%u\nmax_wr=%u\ncoalescing=%d\ncqe8=%d\nibdev=%s\n",
 		cfg->mtu, cfg->max_wr, cfg->coalescing, cfg->cqe8,
-		cfg->ibdev_mana ? "mana" : "manae");
+		cfg->ibdev_none ? "none" : cfg->ibdev_mana ? "mana" : "manae");
+	fprintf(f, "libmana=%s\n", cfg->no_libmana ? "off" : "on");
 	fprintf(f, "busy_errno=%s\nstrict=%d\nmode=%s\ntrace=%d\n",
 		cfg->busy_errno == EBUSY ? "EBUSY" : "ENODEV", cfg->strict,
 		cfg->mode == EMU_CFG_MODE_STEP ? "step" : "thread", cfg->trace);

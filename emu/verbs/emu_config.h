@@ -36,6 +36,8 @@ struct emu_cfg {
 	int coalescing;
 	int cqe8;			/* CQE_RX_COALESCED_8 (2026 kernels) */
 	int ibdev_mana;			/* 1: name mana_N, 0: manae_N */
+	int ibdev_none;			/* 1: no IB device (mana_ib not loaded) */
+	int no_libmana;			/* 1: rdma-core without libmana: no device listed */
 	int busy_errno;			/* EBUSY or ENODEV */
 	int netdev_up[EMU_CFG_MAX_PORTS];
 	char wire[EMU_CFG_MAX_PORTS][EMU_CFG_WIRE_LEN];

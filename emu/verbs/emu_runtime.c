@@ -90,6 +90,8 @@ new_ibdev(struct emu_fn *fn, bool make_tree)
 	struct emu_ibdev *d;
 	int ret;
 
+	if (emu_rt.cfg.ibdev_none)
+		return 0;	/* mana_ib not loaded: the function has no IB device */
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return -ENOMEM;
@@ -127,7 +129,7 @@ ibdev_gone(struct emu_fn *fn)
 	if (fn->ib == NULL)
 		return;
 	fn->ib->gone = true;
-	emu_tree_ib_remove(emu_rt.dir, fn->ib->ibdev.name);
+	emu_tree_ib_remove(emu_rt.dir, fn->ib->ibdev.name, fn->pci);
 	fn->ib = NULL;
 }
 

@@ -256,15 +256,21 @@ emu_tree_ib_create(const char *dir, const char *ibname, const char *pci)
 	unlink(link);
 	if (symlink(tgt, link) != 0)
 		return -errno;
-	return 0;
+	/* sysfs also lists the IB device under its PCI function */
+	if (snprintf(ibdir, sizeof(ibdir), "%s/pci/%s/infiniband/%s", dir, pci,
+		     ibname) >= (int)sizeof(ibdir))
+		return -ENAMETOOLONG;
+	return mkdir_p(ibdir);
 }
 
 void
-emu_tree_ib_remove(const char *dir, const char *ibname)
+emu_tree_ib_remove(const char *dir, const char *ibname, const char *pci)
 {
 	char ibdir[TREE_PATH_MAX];
 
 	snprintf(ibdir, sizeof(ibdir), "%s/infiniband/%s", dir, ibname);
+	rm_rf(ibdir);
+	snprintf(ibdir, sizeof(ibdir), "%s/pci/%s/infiniband", dir, pci);
 	rm_rf(ibdir);
 }
 
@@ -347,6 +353,8 @@ emu_tree_build(const struct emu_cfg *cfg, const char *dir)
 					  100 + d * EMU_CFG_MAX_PORTS);
 		if (ret != 0)
 			return ret;
+		if (cfg->ibdev_none)
+			continue;
 		emu_tree_ibname(name, sizeof(name), cfg, d);
 		ret = emu_tree_ib_create(dir, name, cfg->pci[d]);
 		if (ret != 0)

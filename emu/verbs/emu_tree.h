@@ -31,13 +31,14 @@ void emu_tree_pci_remove(const char *dir, const char *pci);
 
 /**
  * Create <dir>/infiniband/<ibname>/ whose `device` link points at the PCI
- * directory, plus ibdev/node_type files.
+ * directory, plus ibdev/node_type files, and <dir>/pci/<pci>/infiniband/<ibname>/
+ * as sysfs lists the class device under its PCI function.
  * @return 0 on success, a negative errno value otherwise.
  */
 int emu_tree_ib_create(const char *dir, const char *ibname, const char *pci);
 
-/** Remove <dir>/infiniband/<ibname>. */
-void emu_tree_ib_remove(const char *dir, const char *ibname);
+/** Remove <dir>/infiniband/<ibname> and <dir>/pci/<pci>/infiniband. */
+void emu_tree_ib_remove(const char *dir, const char *ibname, const char *pci);
 
 /** Name of the netdev of vPort @p port of function @p pci. */
 void emu_tree_ifname(char *buf, const char *pci, unsigned int port);

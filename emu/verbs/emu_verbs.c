@@ -138,8 +138,14 @@ ibv_get_device_list(int *num_devices)
 	}
 	pthread_mutex_lock(&emu_rt_lock);
 	emu_rt_run_schedule();
+	/*
+	 * libmana=off: libibverbs finds the uverbs devices but no provider
+	 * claims them, so it lists none (a warning on stderr, as it prints).
+	 */
+	if (emu_rt.cfg.no_libmana && !TAILQ_EMPTY(&emu_rt.ibdevs))
+		fprintf(stderr, "libibverbs: Warning: couldn't load driver 'libmana-rdmav34.so'\n");
 	TAILQ_FOREACH(d, &emu_rt.ibdevs, next)
-		if (!d->gone)
+		if (!d->gone && !emu_rt.cfg.no_libmana)
 			n++;
 	list = calloc((size_t)n + 1, sizeof(*list));
 	if (list == NULL) {
@@ -148,7 +154,7 @@ ibv_get_device_list(int *num_devices)
 	}
 	n = 0;
 	TAILQ_FOREACH(d, &emu_rt.ibdevs, next)
-		if (!d->gone)
+		if (!d->gone && !emu_rt.cfg.no_libmana)
 			list[n++] = &d->ibdev;
 	pthread_mutex_unlock(&emu_rt_lock);
 	if (num_devices != NULL)
