@@ -120,6 +120,8 @@ struct mana_mr_ctl {
 	uint32_t n_mrs;
 	uint32_t cap_mrs;
 	bool mp_cb_registered;
+	bool mem_cb_registered;
+	char mem_cb_name[32];		/**< memory event callback name */
 };
 
 /* -------------------------------------------------------------- queues -- */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_memzone.h>
 #include <rte_mempool.h>
 
 #include "mana.h"
@@ -231,12 +233,73 @@ mr_mempool_event_cb(enum rte_mempool_event event, struct rte_mempool *mp,
 	}
 }
 
+/*
+ * DPDK's own memory (hugepages or the --no-huge heap), one MR per
+ * contiguous range, so that external-buffer mbufs in rte_malloc() memory
+ * work as well as mempool mbufs. External memory (rte_extmem_register)
+ * is left to rte_dev_dma_map(), as DPDK's API intends.
+ */
+static int
+mr_memseg_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
+	     size_t len, void *arg)
+{
+	struct mr_walk_arg *a = arg;
+
+	if (msl->external)
+		return 0;
+	a->ret = mana_mr_register(a->priv, ms->addr, len);
+	return a->ret != 0 ? -1 : 0;
+}
+
+/* Memory added to DPDK's heap while the port runs (dynamic memory mode). */
+static void
+mr_mem_event_cb(enum rte_mem_event type, const void *addr, size_t len,
+		void *arg)
+{
+	struct mana_priv *priv = arg;
+	int ret;
+
+	if (type == RTE_MEM_EVENT_ALLOC) {
+		ret = mana_mr_register(priv, (void *)(uintptr_t)addr, len);
+		if (ret != 0)
+			DRV_LOG(WARNING, "port %u: new heap memory %p+%zu not registered: %s",
+				priv->dev_data->port_id, addr, len, strerror(-ret));
+	} else {
+		/*
+		 * Only a range registered on its own goes away here; memory
+		 * freed from the middle of a larger MR stays pinned until the
+		 * port is closed.
+		 */
+		mana_mr_unregister(priv, (void *)(uintptr_t)addr, len);
+	}
+}
+
 int
 mana_mr_start(struct mana_priv *priv)
 {
 	struct mr_walk_arg a = { .priv = priv, .ret = 0 };
+	char name[RTE_MEMZONE_NAMESIZE];
 	int ret;
 
+	if (rte_memseg_contig_walk(mr_memseg_cb, &a) != 0 || a.ret != 0) {
+		DRV_LOG(ERR, "port %u: registering DPDK memory failed: %s",
+			priv->dev_data->port_id, strerror(-a.ret));
+		return a.ret != 0 ? a.ret : -ENOMEM;
+	}
+	if (!priv->mr.mem_cb_registered) {
+		snprintf(name, sizeof(name), "mana_mr_%u", priv->dev_data->port_id);
+		ret = rte_mem_event_callback_register(name, mr_mem_event_cb, priv);
+		/* ENOTSUP: legacy or --no-huge memory, which never grows */
+		if (ret != 0 && rte_errno != ENOTSUP && rte_errno != EEXIST) {
+			DRV_LOG(ERR, "port %u: memory event callback: %s",
+				priv->dev_data->port_id, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		priv->mr.mem_cb_registered = ret == 0;
+		if (ret == 0)
+			snprintf(priv->mr.mem_cb_name, sizeof(priv->mr.mem_cb_name),
+				 "%s", name);
+	}
 	rte_mempool_walk(mr_mempool_cb, &a);
 	if (a.ret != 0) {
 		DRV_LOG(ERR, "port %u: registering mempool memory failed: %s",
@@ -280,6 +343,10 @@ mana_mr_release(struct mana_priv *priv)
 	if (ctl->mp_cb_registered) {
 		rte_mempool_event_callback_unregister(mr_mempool_event_cb, priv);
 		ctl->mp_cb_registered = false;
+	}
+	if (ctl->mem_cb_registered) {
+		rte_mem_event_callback_unregister(ctl->mem_cb_name, priv);
+		ctl->mem_cb_registered = false;
 	}
 	rte_spinlock_lock(&ctl->lock);
 	for (i = 0; i < ctl->n_mrs; i++) {
