@@ -2335,6 +2335,110 @@ test_memory(void)
 	CASE_END();
 }
 
+/* Send @p n frames of @p len bytes A -> B from the main pool; number sent. */
+static unsigned int
+send_frames(unsigned int n, uint32_t len, uint32_t seed)
+{
+	static uint8_t fr[1514];
+	struct rte_mbuf *b[64];
+	struct flow f;
+	unsigned int done = 0, i, k, sent;
+
+	flow_default(&f, 0, IPPROTO_UDP);
+	while (done < n) {
+		k = RTE_MIN(n - done, RTE_DIM(b));
+		for (i = 0; i < k; i++) {
+			frame_build(fr, len, &mac_a, &mac_b, &f, seed + done + i);
+			b[i] = mbuf_make(fr, len, NULL, 0);
+			if (b[i] == NULL)
+				break;
+		}
+		sent = tx_all(port_a, 0, b, i);
+		while (i > sent)
+			rte_pktmbuf_free(b[--i]);
+		done += sent;
+		if (sent < k)
+			break;
+	}
+	return done;
+}
+
+/*
+ * RX refill when the mempool runs dry: the queue keeps delivering what it
+ * has, counts rx_nombuf, and once mbufs come back later bursts refill it to
+ * its full depth (a burst of nb_desc frames arriving while nobody polls is
+ * received whole, no frame dropped for lack of WQEs).
+ */
+static int
+test_rx_nombuf(void)
+{
+	CASE_BEGIN();
+	struct rx_set *held = calloc(1, sizeof(*held)), *rx = calloc(1, sizeof(*rx));
+	struct rte_mempool *small, *saved = pool;
+	struct rte_eth_rxq_info qi;
+	struct rte_eth_stats sb;
+	uint64_t nowqe0, nowqe1;
+	unsigned int spare = 64, depth, i, n;
+
+	MTEST_ASSERT(held != NULL && rx != NULL, "calloc");
+	MTEST_ASSERT_EQ(port_start(port_a, &cfg_default), 0);
+	small = rte_pktmbuf_pool_create("rx_small", NB_DESC + spare, 0, 0,
+					RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	CHECK(small != NULL, "pool: %s", rte_strerror(rte_errno));
+	pool = small;			/* port B's RX queue takes its mbufs here */
+	i = (unsigned int)port_start(port_b, &cfg_default);
+	pool = saved;
+	CHECK(i == 0, "start B on the small pool");
+	CHECK(rte_eth_rx_queue_info_get(port_b, 0, &qi) == 0, "rxq info");
+	depth = qi.nb_desc;
+	CHECK(rte_eth_stats_reset(port_b) == 0, "reset");
+
+	/* hold every mbuf B receives until the pool is dry and frames drop */
+	nowqe0 = emu_counter(1, "rx_discards_nowqe");
+	for (n = 0; n < 8 && emu_counter(1, "rx_discards_nowqe") == nowqe0; n++) {
+		CHECK(send_frames(64, 200, 64 * n) == 64, "send");
+		rx_wait(port_b, 1, held, held->n + 64);
+	}
+	nowqe1 = emu_counter(1, "rx_discards_nowqe");
+	CHECK(nowqe1 > nowqe0, "no frame dropped with the pool dry (%u held)", held->n);
+	CHECK(rte_eth_stats_get(port_b, &sb) == 0, "stats");
+	CHECK(sb.rx_nombuf > 0, "rx_nombuf is 0 with the pool dry");
+	CHECK(held->n <= depth + spare, "received %u with %u mbufs", held->n, depth + spare);
+
+	/* give the mbufs back; later bursts (empty ones) must refill */
+	rx_set_free(held);
+	for (i = 0; i < 50; i++) {
+		rx_poll(port_b, 1, rx);
+		emu_poll();
+	}
+	CHECK(rx->n == 0, "%u frames out of nowhere", rx->n);
+	CHECK((unsigned int)rte_mempool_avail_count(small) >= spare - 1,
+	      "the RQ took more than its depth: %u mbufs left of %u", rte_mempool_avail_count(small),
+	      depth + spare);
+
+	/* a full ring's worth arriving while B does not poll: none dropped */
+	nowqe0 = emu_counter(1, "rx_discards_nowqe");
+	n = send_frames(depth, 200, 9000);
+	CHECK(n == depth, "sent %u of %u", n, depth);
+	for (i = 0; i < 200 && emu_counter(1, "rx_frames") + emu_counter(1, "rx_discards_nowqe") <
+	     emu_counter(1, "rx_wire_frames"); i++)
+		rte_delay_us_sleep(1000);
+	nowqe1 = emu_counter(1, "rx_discards_nowqe");
+	rx_wait(port_b, 1, rx, depth);
+	n = rx->n;
+	rx_set_free(rx);
+	CHECK(nowqe1 == nowqe0, "%" PRIu64 " frames dropped for lack of WQEs after the refill",
+	      nowqe1 - nowqe0);
+	CHECK(n == depth, "received %u of %u after the refill", n, depth);
+	ports_stop();
+	free(held);
+	free(rx);
+	CHECK(rte_mempool_in_use_count(small) == 0, "%u mbufs of the small pool leaked",
+	      rte_mempool_in_use_count(small));
+	rte_mempool_free(small);
+	CASE_END();
+}
+
 static const struct mtest_case cases[] = {
 	{ "lifecycle", test_lifecycle },
 	{ "txrx", test_txrx },
@@ -2355,6 +2459,7 @@ static const struct mtest_case cases[] = {
 	{ "close", test_close },
 	{ "removal", test_removal },
 	{ "memory", test_memory },
+	{ "rx_nombuf", test_rx_nombuf },
 };
 
 static int
