@@ -64,6 +64,7 @@ static struct {
 	__typeof__(mana_emu_stats_text) *stats_text;
 	__typeof__(mana_emu_counter) *counter;
 	__typeof__(mana_emu_remove) *remove;
+	__typeof__(mana_emu_inject_tx_error) *inject_tx_error;
 } emu;
 
 static bool step_mode;
@@ -88,6 +89,7 @@ emu_bind(void)
 	BIND(stats_text);
 	BIND(counter);
 	BIND(remove);
+	BIND(inject_tx_error);
 #undef BIND
 	return 0;
 }
@@ -2439,6 +2441,73 @@ test_rx_nombuf(void)
 	CASE_END();
 }
 
+/*
+ * TX error CQEs: the device drops the frames whose completions carry an
+ * error (injected by the emulator, SA drop then MTU drop), each error CQE
+ * completes exactly its own WQE (the others around it, suppressed, still
+ * go out and are freed), oerrors and the per-type xstats count them, and
+ * the frames that do arrive are exactly the others, in order.
+ */
+static int
+test_tx_errors(void)
+{
+	CASE_BEGIN();
+	static const struct {
+		unsigned int type, count;
+		const char *xstat;
+	} inj[] = {
+		{ CQE_TX_SA_DROP, 3, "tx_q0_cqe_sa_drop" },
+		{ CQE_TX_MTU_DROP, 1, "tx_q0_cqe_mtu_drop" },
+	};
+	struct rx_set *rx = calloc(1, sizeof(*rx));
+	static uint8_t fr[256], got[256];
+	struct rte_eth_stats sa;
+	unsigned int r, i, n = 32, errs = 0, sent;
+	uint64_t v;
+	struct flow f;
+
+	MTEST_ASSERT(rx != NULL, "calloc");
+	MTEST_ASSERT_EQ(ports_start(&cfg_default, &cfg_default), 0);
+	CHECK(rte_eth_stats_reset(port_a) == 0 && rte_eth_xstats_reset(port_a) == 0, "reset");
+	flow_default(&f, 0, IPPROTO_UDP);
+	for (r = 0; r < RTE_DIM(inj); r++) {
+		CHECK(emu.inject_tx_error(0, 0, inj[r].count, inj[r].type) == 0, "inject");
+		sent = send_frames(n, 200, 100 * r);
+		CHECK(sent == n, "sent %u of %u", sent, n);
+		rx_wait(port_b, 1, rx, n - inj[r].count);
+		CHECK(rx->n == n - inj[r].count, "round %u: received %u, expected %u", r, rx->n,
+		      n - inj[r].count);
+		/* the first frames of the round met the errors; the rest arrive */
+		for (i = 0; i < rx->n; i++) {
+			frame_build(fr, 200, &mac_a, &mac_b, &f, 100 * r + inj[r].count + i);
+			if (mbuf_flat(rx->m[i], got, sizeof(got)) != 200 ||
+			    memcmp(got, fr, 200) != 0)
+				break;
+		}
+		rx_set_free(rx);
+		CHECK(i == n - inj[r].count, "round %u: frame %u is not the expected one", r, i);
+		errs += inj[r].count;
+		for (i = 0; i < 100; i++) {
+			rte_eth_tx_done_cleanup(port_a, 0, 0);
+			if (xstat_find(port_a, inj[r].xstat, &v) == 0 && v == inj[r].count)
+				break;
+			emu_poll();
+		}
+		CHECK(xstat_find(port_a, inj[r].xstat, &v) == 0 && v == inj[r].count,
+		      "%s = %" PRIu64 ", expected %u", inj[r].xstat, v, inj[r].count);
+	}
+	CHECK(xstat_find(port_a, "tx_q0_error_cqes", &v) == 0 && v == errs,
+	      "tx_q0_error_cqes = %" PRIu64 ", expected %u", v, errs);
+	CHECK(xstat_find(port_a, "tx_q0_spurious_cqes", &v) == 0 && v == 0,
+	      "tx_q0_spurious_cqes = %" PRIu64, v);
+	CHECK(rte_eth_stats_get(port_a, &sa) == 0, "stats");
+	CHECK(sa.oerrors == errs, "oerrors %" PRIu64 ", expected %u", sa.oerrors, errs);
+	CHECK(sa.opackets == RTE_DIM(inj) * n - errs, "opackets %" PRIu64 ", expected %u",
+	      sa.opackets, (unsigned int)RTE_DIM(inj) * n - errs);
+	free(rx);
+	CASE_END();
+}
+
 static const struct mtest_case cases[] = {
 	{ "lifecycle", test_lifecycle },
 	{ "txrx", test_txrx },
@@ -2460,6 +2529,7 @@ static const struct mtest_case cases[] = {
 	{ "removal", test_removal },
 	{ "memory", test_memory },
 	{ "rx_nombuf", test_rx_nombuf },
+	{ "tx_errors", test_tx_errors },
 };
 
 static int

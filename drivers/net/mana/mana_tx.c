@@ -131,6 +131,11 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 			desc_tail++;
 			sq_tail += d->wqe_bu;
 			done = match || !d->suppressed;
+			if (unlikely(done && type != CQE_TX_OKAY)) {
+				/* dropped by the device: not transmitted after all */
+				txq->stats.packets--;
+				txq->stats.bytes -= d->m->pkt_len;
+			}
 			to_free[nfree++] = d->m;
 			d->m = NULL;
 			freed++;
