@@ -284,7 +284,7 @@ void emu_vsw_uplink_input(struct emu_dev *dev, uint32_t vport, uint8_t *frame,
 int emu_vsw_poll(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_transmit(struct emu_dev *dev, uint32_t vport, const uint8_t *frame,
 		      uint32_t len);
-void emu_vsw_vf_gone(struct emu_dev *dev);
+void emu_vsw_rx_changed(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_set_mac(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_free(struct emu_vport *vp);
 

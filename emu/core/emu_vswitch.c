@@ -150,19 +150,18 @@ emu_vsw_vf_check(struct emu_dev *dev, struct emu_vport *vp)
 	return present;
 }
 
+/*
+ * The VF's state may have changed (RX configured or disabled, RQ destroyed,
+ * removal, reset): look now, so that a VF going away and coming back
+ * between two polls still forgets the flows. Lock held.
+ */
 void
-emu_vsw_vf_gone(struct emu_dev *dev)
+emu_vsw_rx_changed(struct emu_dev *dev, uint32_t vport)
 {
-	uint32_t v;
+	struct emu_vport *vp = &dev->vport[vport];
 
-	for (v = 0; v < dev->cfg.n_vports; v++) {
-		struct emu_vport *vp = &dev->vport[v];
-
-		if (vp->wire == EMU_WIRE_VSWITCH && vp->vsw != NULL) {
-			emu_vsw_flows_clear(vp->vsw);
-			vp->vsw->vf_present = false;
-		}
-	}
+	if (vp->wire == EMU_WIRE_VSWITCH && vp->vsw != NULL)
+		emu_vsw_vf_check(dev, vp);
 }
 
 /* ------------------------------------------------------------------------ */
