@@ -138,6 +138,7 @@ struct emu_vsw {
 	char syn_if[16];		/* tap names ("" for bare fds) */
 	char up_if[16];
 	bool vf_present;		/* at the last look */
+	bool syn_sock, up_sock;		/* the fd is a socket (else a tap) */
 	uint32_t cap;			/* flows kept */
 	uint32_t n;			/* flows recorded */
 	uint32_t mask;			/* slots - 1 (slots >= 2 x cap) */
