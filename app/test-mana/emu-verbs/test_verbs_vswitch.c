@@ -738,6 +738,50 @@ test_reset_step(void)
 	return vf_away_and_back(VSW_STEP, true);
 }
 
+/*
+ * The configured schedule removes and re-adds the function (as the API
+ * does): the taps stay and the new function's VF takes the flows again.
+ * No VF before: whenever the removal happens, the frames go synthetic.
+ */
+static int
+test_schedule(void)
+{
+	struct vsw_counts c = { 0 };
+	const char *name = NULL;
+	uint8_t f[256];
+	uint32_t len;
+	int i;
+
+	MTEST_ASSERT_EQ(vsw_start("remove_at_ms=30,readd_after_ms=60," VSW_THREAD, false), 0);
+	for (i = 0; i < 2; i++) {
+		len = frame_udp4(f, T.mac, 1000, (uint8_t)i);
+		MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	}
+	/* the re-added function registers the next IB device */
+	for (i = 0; i < 3 * VSW_WAIT_MS; i++) {
+		name = ev.ibdev_name(0);
+		if (name != NULL && strcmp(name, "manae_0") != 0)
+			break;
+		vsw_pause();
+	}
+	MTEST_ASSERT(name != NULL && !strcmp(name, "manae_1"), "IB device %s",
+		     name != NULL ? name : "(none)");
+	len = frame_udp4(f, T.mac, 1000, 2);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	MTEST_ASSERT_EQ(vf_setup(), 0);
+	for (i = 3; i < 5; i++) {
+		len = frame_udp4(f, T.mac, 1000, (uint8_t)i);
+		MTEST_ASSERT_EQ(uplink_expect(f, len, i == 3), 0);
+	}
+	MTEST_ASSERT_EQ(expect_quiet(), 0);
+	c.uplink_in = 5;
+	c.to_syn = 4;
+	c.first = 1;
+	c.to_vf = 1;
+	MTEST_ASSERT_EQ(expect_counts(&c), 0);
+	return vsw_stop(false);
+}
+
 /* Step mode: the taps are read and written only by mana_emu_step(). */
 static int
 test_step_holds(void)
@@ -905,6 +949,7 @@ main(int argc, char **argv)
 		{ "vswitch_tx_both", test_tx_both },
 		{ "vswitch_remove_readd", test_remove_readd },
 		{ "vswitch_reset", test_reset },
+		{ "vswitch_schedule", test_schedule },
 		{ "vswitch_rx_restart", test_rx_restart },
 		{ "vswitch_flow_table_full", test_flow_table_full },
 		{ "vswitch_step_holds", test_step_holds },
