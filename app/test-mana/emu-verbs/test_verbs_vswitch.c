@@ -447,6 +447,12 @@ test_interfaces(void)
 			     bad[i], ev.last_error());
 		MTEST_ASSERT(if_nametoindex(VSW_SYN) == 0, "%s left a tap", bad[i]);
 	}
+	/* two vPorts cannot share the taps: a clear error, nothing left behind */
+	MTEST_ASSERT(ev.init("ports=2,ctl=off,wire=vswitch:" VSW_SYN ":" VSW_UP) == -EBUSY,
+		     "two vPorts on one pair of taps");
+	MTEST_ASSERT(strstr(ev.last_error(), "give each wire its own") != NULL, "%s",
+		     ev.last_error());
+	MTEST_ASSERT(if_nametoindex(VSW_SYN) == 0, "tap left behind");
 	MTEST_ASSERT_EQ(vsw_start(VSW_THREAD, false), 0);
 	MTEST_ASSERT_EQ(if_get(VSW_SYN, SIOCGIFHWADDR, &ifr), 0);
 	MTEST_ASSERT_MEM_EQ(ifr.ifr_hwaddr.sa_data, T.mac, 6);
