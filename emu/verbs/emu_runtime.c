@@ -145,8 +145,10 @@ wire_port(struct emu_fn *fn, unsigned int p)
 	if (!strcmp(w, "none"))
 		return emu_port_wire_none(fn->hw, p);
 	if (!strcmp(w, "pair")) {
-		/* vPort 0 <-> 1, 2 <-> 3, ...; an odd last one loops */
-		if ((p ^ 1) >= fn->n_ports)
+		/* vPort 0 <-> 1, 2 <-> 3, ...; an odd last one loops, and so
+		 * does one whose partner has another wire (e.g. a vswitch)
+		 */
+		if ((p ^ 1) >= fn->n_ports || strcmp(emu_rt.cfg.wire[p ^ 1], "pair") != 0)
 			return emu_port_wire_loopback(fn->hw, p);
 		if (p & 1)
 			return 0;
@@ -164,6 +166,16 @@ wire_port(struct emu_fn *fn, unsigned int p)
 	}
 	if (!strncmp(w, "tap:", 4))
 		return emu_port_wire_tap(fn->hw, p, w + 4);
+	if (!strncmp(w, "vswitch:", 8)) {
+		/* vswitch:<synthetic>:<uplink>, checked by the config parser */
+		const char *up = strchr(w + 8, ':');
+
+		if (up == NULL || (size_t)(up - (w + 8)) >= sizeof(local))
+			return -EINVAL;
+		memcpy(local, w + 8, (size_t)(up - (w + 8)));
+		local[up - (w + 8)] = '\0';
+		return emu_port_wire_vswitch(fn->hw, p, local, up + 1);
+	}
 	if (!strncmp(w, "socket:", 7)) {
 		struct sockaddr_un sa;
 		int fd, taken;
@@ -222,6 +234,7 @@ fn_create(unsigned int idx)
 	dc.max_wr = cfg->max_wr;
 	dc.cqe_coalescing = cfg->coalescing != 0;
 	dc.cqe8_coalescing = cfg->cqe8 != 0;
+	dc.vsw_flows = cfg->vswitch_flows;
 	dc.strict = cfg->strict != 0;
 	dc.trace = cfg->trace != 0;
 	ret = emu_dev_create(&dc, &fn->hw);
@@ -241,6 +254,25 @@ set_err(int ret, const char *what, const char *arg)
 {
 	snprintf(emu_rt.err, sizeof(emu_rt.err), "%s%s: %s", what, arg,
 		 strerror(-ret));
+	return ret;
+}
+
+/* A wire that cannot be made: the cause, and for taps the usual fix. */
+static int
+wire_err(int ret, const char *wire)
+{
+	size_t n;
+
+	set_err(ret, "cannot wire ", wire);
+	if (strncmp(wire, "tap:", 4) != 0 && strncmp(wire, "vswitch:", 8) != 0)
+		return ret;
+	n = strlen(emu_rt.err);
+	if (ret == -EPERM)
+		snprintf(emu_rt.err + n, sizeof(emu_rt.err) - n,
+			 " (taps need CAP_NET_ADMIN: run as root, e.g. in unshare -n)");
+	else if (ret == -EBUSY)
+		snprintf(emu_rt.err + n, sizeof(emu_rt.err) - n,
+			 " (a tap of that name is open elsewhere: give each wire its own)");
 	return ret;
 }
 
@@ -407,7 +439,7 @@ rt_start(const char *opts)
 		for (p = 0; p < emu_rt.fns[i].n_ports; p++) {
 			ret = wire_port(&emu_rt.fns[i], p);
 			if (ret != 0)
-				return set_err(ret, "cannot wire ", cfg->wire[p]);
+				return wire_err(ret, cfg->wire[p]);
 		}
 	}
 	emu_rt.ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -1068,6 +1100,14 @@ static const struct {
 	VPORT_FIELD(tx_drop_injected),
 	VPORT_FIELD(tx_drop_wire),
 	VPORT_FIELD(rx_coalesced_cqes),
+	VPORT_FIELD(vsw_uplink_in),
+	VPORT_FIELD(vsw_to_vf),
+	VPORT_FIELD(vsw_to_syn),
+	VPORT_FIELD(vsw_first_of_flow),
+	VPORT_FIELD(vsw_flow_full),
+	VPORT_FIELD(vsw_from_vf),
+	VPORT_FIELD(vsw_from_syn),
+	VPORT_FIELD(vsw_dropped),
 };
 #define N_VPORT_FIELDS (sizeof(vport_fields) / sizeof(vport_fields[0]))
 
