@@ -257,6 +257,10 @@ azure|select)
 	start_testpmd "${args[@]}"
 	wait_log 'NIC statistics for port 0' 30 ||
 		failed "no statistics printed within 30 s"
+	# on a loaded machine the first statistics can precede the first
+	# burst: wait for a period that counted some TX (checked again below)
+	wait_log 'TX-packets: +[1-9]' 30 ||
+		failed "no statistics period with TX within 30 s"
 	sleep "$seconds"
 	wait_log 'Tx-pps' 5
 	kill -INT "$(testpmd_pid)" 2>/dev/null
