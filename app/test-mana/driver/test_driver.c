@@ -2774,6 +2774,27 @@ test_rss_unequal(void)
 		}
 		ports_stop();
 	}
+	/* a port without RX queues still transmits */
+	CHECK(rss_port_start(port_a, 0, 2, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, 3, 1, NB_DESC, ms_key, false) == 0, "start 0 RX / 2 TX");
+	rx->n = 0;
+	for (c = 0; c < 64; c++) {
+		struct rte_mbuf *m;
+		struct flow f;
+
+		rss_flow(c, &f);
+		frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, c);
+		m = mbuf_make(fr, RSS_LEN, NULL, 0);
+		CHECK(m != NULL, "alloc");
+		if (tx_all(port_a, (uint16_t)(c & 1), &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "0 RX / 2 TX: txq %u refused", c & 1);
+		}
+	}
+	rx_wait(port_b, 3, rx, 64);
+	c = rx->n;
+	rx_set_free(rx);
+	CHECK(c == 64, "0 RX / 2 TX: %u of 64 received", c);
 	CASE_END();
 }
 

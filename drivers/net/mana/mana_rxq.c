@@ -552,6 +552,11 @@ mana_rx_start(struct rte_eth_dev *dev)
 
 	if (nq > MANA_MAX_QUEUES)
 		return -EINVAL;
+	if (nq == 0) {
+		/* a TX-only port: no RQ, no RSS QP (the vPort steers nowhere) */
+		rx_set_burst(dev);
+		return 0;
+	}
 	for (i = 0; i < nq; i++) {
 		struct mana_rxq *rxq = dev->data->rx_queues[i];
 
