@@ -2155,8 +2155,9 @@ test_close(void)
 /*
  * RSS over any RX queue count (queues of several hardware RQs). Cases
  * rss_queues, rss_desc_limit, rss_reta_live, rss_unequal, rss_intr,
- * rss_introspection. The exact-table cases need 2048-descriptor queues:
- * meson runs them under mana-emu --max-wr 2048 --opt rdma_core=head.
+ * rss_introspection, rss_removal, rss_reset. The exact-table cases need
+ * 2048-descriptor queues: meson runs them under mana-emu --max-wr 2048
+ * --opt rdma_core=head.
  */
 
 #define RSS_DESC_EXACT	2048	/* 64 RQs of 64 descriptors fit in 2048 */
@@ -2985,6 +2986,176 @@ test_rss_introspection(void)
 	      "rx_queue_count after draining");
 	CASE_END();
 }
+/* Traffic of the removal case: A sends, B's three queues are polled. */
+struct rss_poller {
+	volatile int stop;
+	uint64_t bursts, rcvd;
+};
+
+static void *
+rss_poll_thread(void *arg)
+{
+	struct rss_poller *pl = arg;
+	static uint8_t fr[RSS_LEN];
+	unsigned int id = 0;
+
+	while (!pl->stop) {
+		struct rte_mbuf *b[32];
+		struct flow f;
+		uint16_t q, n;
+
+		rss_flow(id % 1024, &f);
+		frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, id % 1024);
+		b[0] = mbuf_make(fr, RSS_LEN, NULL, 0);
+		if (b[0] != NULL && rte_eth_tx_burst(port_a, 0, b, 1) != 1)
+			rte_pktmbuf_free(b[0]);
+		id++;
+		for (q = 0; q < 3; q++) {
+			n = rte_eth_rx_burst(port_b, q, b, RTE_DIM(b));
+			pl->rcvd += n;
+			pl->bursts++;
+			rte_pktmbuf_free_bulk(b, n);
+		}
+		rte_delay_us_sleep(20);
+	}
+	return NULL;
+}
+
+/*
+ * Hot removal while another thread polls queues of 22 hardware RQs: one
+ * RMV event per port, the bursts stop touching the rings, stop and close
+ * return every mbuf. Closes the ports: runs alone.
+ */
+static int
+test_rss_removal(void)
+{
+	struct rss_poller pl;
+	struct rte_eth_conf conf;
+	struct rte_mbuf *b[8];
+	pthread_t th;
+	uint64_t t0, hz = rte_get_timer_hz();
+	uint16_t q;
+	double secs;
+
+	if (rte_eth_dev_count_avail() != 2) {
+		printf("  ports already closed: run this case alone\n");
+		return MTEST_SKIPPED;
+	}
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	ports_stop();
+	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
+						     rmv_cb, NULL), 0);
+	MTEST_ASSERT_EQ(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false), 0);
+	MTEST_ASSERT_EQ(rss_port_start(port_b, 3, 1, RSS_DESC_EXACT, ms_key, false), 0);
+	/* the RMV event needs intr_conf.rmv: reconfigure both with it */
+	ports_stop();
+	memset(&conf, 0, sizeof(conf));
+	conf.intr_conf.rmv = 1;
+	MTEST_ASSERT_EQ(rte_eth_dev_configure(port_a, 1, 1, &conf), 0);
+	conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf.rx_adv_conf.rss_conf.rss_hf = info_a.flow_type_rss_offloads &
+		(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)ms_key;
+	conf.rx_adv_conf.rss_conf.rss_key_len = MANA_HASH_KEY_SIZE;
+	MTEST_ASSERT_EQ(rte_eth_dev_configure(port_b, 3, 1, &conf), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_start(port_a), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_start(port_b), 0);
+	memset(&pl, 0, sizeof(pl));
+	MTEST_ASSERT_EQ(pthread_create(&th, NULL, rss_poll_thread, &pl), 0);
+	rte_delay_us_sleep(50 * 1000);
+	MTEST_ASSERT_EQ(emu.remove(0), 0);
+	t0 = rte_get_timer_cycles();
+	while ((__atomic_load_n(&rmv_events[port_a], __ATOMIC_RELAXED) == 0 ||
+		__atomic_load_n(&rmv_events[port_b], __ATOMIC_RELAXED) == 0) &&
+	       rte_get_timer_cycles() - t0 < 3 * hz)
+		rte_delay_us_sleep(1000);
+	rte_delay_us_sleep(20 * 1000);	/* bursts on the removed port go on */
+	pl.stop = 1;
+	pthread_join(th, NULL);
+	MTEST_ASSERT(rmv_events[port_a] == 1 && rmv_events[port_b] == 1,
+		     "RMV events: port1 %u, port2 %u (expected one each within 3 s)",
+		     rmv_events[port_a], rmv_events[port_b]);
+	MTEST_ASSERT(pl.rcvd > 0, "nothing received before the removal (%" PRIu64 " bursts)",
+		     pl.bursts);
+	for (q = 0; q < 3; q++)
+		MTEST_ASSERT(rte_eth_rx_burst(port_b, q, b, RTE_DIM(b)) == 0,
+			     "rx_burst on queue %u of a removed port", q);
+	t0 = rte_get_timer_cycles();
+	rte_eth_dev_stop(port_a);
+	rte_eth_dev_stop(port_b);
+	rte_eth_dev_close(port_a);
+	rte_eth_dev_close(port_b);
+	secs = (double)(rte_get_timer_cycles() - t0) / hz;
+	MTEST_ASSERT(secs < 2.0, "stop and close took %.1f s", secs);
+	MTEST_ASSERT(rte_mempool_in_use_count(pool) == 0,
+		     "%u mbufs still in use after stop/close of the removed ports",
+		     rte_mempool_in_use_count(pool));
+	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations: %s", violations());
+	return MTEST_SUCCESS;
+}
+
+static unsigned int rss_recovered[RTE_MAX_ETHPORTS];
+
+static int
+rss_recovery_cb(uint16_t port, enum rte_eth_event_type ev, void *arg __rte_unused,
+		void *ret __rte_unused)
+{
+	if (ev == RTE_ETH_EVENT_RECOVERY_SUCCESS && port < RTE_MAX_ETHPORTS)
+		__atomic_fetch_add(&rss_recovered[port], 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Service reset with queues of several hardware RQs and an application
+ * table: the driver rebuilds the port, the same table is in force and
+ * traffic follows it (the multi-ring burst is back in ethdev's table).
+ */
+static int
+test_rss_reset(void)
+{
+	CASE_BEGIN();
+	int (*reset)(unsigned int, unsigned int);
+	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
+	uint64_t t0, hz = rte_get_timer_hz();
+	unsigned int used;
+
+	*(void **)&reset = dlsym(RTLD_DEFAULT, "mana_emu_reset");
+	MTEST_ASSERT(reset != NULL, "mana_emu_reset not found");
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL,
+						     RTE_ETH_EVENT_RECOVERY_SUCCESS,
+						     rss_recovery_cb, NULL), 0);
+	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, 3, 1, RSS_DESC_EXACT, ms_key, false) == 0, "start");
+	rss_reta_random(want, 3);
+	CHECK(rss_reta_set(port_b, want) == 0, "reta_update");
+	if (rss_flows_check(3, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("before the reset");
+	}
+	CHECK(reset(0, 100) == 0, "mana_emu_reset");
+	t0 = rte_get_timer_cycles();
+	while ((__atomic_load_n(&rss_recovered[port_a], __ATOMIC_RELAXED) == 0 ||
+		__atomic_load_n(&rss_recovered[port_b], __ATOMIC_RELAXED) == 0) &&
+	       rte_get_timer_cycles() - t0 < 10 * hz)
+		rte_delay_us_sleep(10 * 1000);
+	CHECK(rss_recovered[port_a] == 1 && rss_recovered[port_b] == 1,
+	      "recovery events: port1 %u, port2 %u (expected one each within 10 s)",
+	      rss_recovered[port_a], rss_recovered[port_b]);
+	if (rss_reta_expect(want, "after recovery") != MTEST_SUCCESS ||
+	    rss_flows_check(3, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("after the reset");
+	}
+	CHECK(used == 3, "%u of 3 queues used after recovery", used);
+	CASE_END();
+}
 /* ======================================================= end of RSS cases */
 
 static const struct mtest_case cases[] = {
@@ -3013,6 +3184,8 @@ static const struct mtest_case cases[] = {
 	{ "rss_unequal", test_rss_unequal },
 	{ "rss_intr", test_rss_intr },
 	{ "rss_introspection", test_rss_introspection },
+	{ "rss_removal", test_rss_removal },
+	{ "rss_reset", test_rss_reset },
 };
 
 static int
