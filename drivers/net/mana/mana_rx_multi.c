@@ -19,7 +19,9 @@
  * removed or paused flag and wait for its in_burst to drop. The burst below
  * holds ring 0's in_burst while it polls the other rings, so they never go
  * away under it. mana_rx_burst() on ring 0 itself drops in_burst on its
- * way out: the gate is taken again, and the flags read again, after it.
+ * way out: the gate is taken again, and the flags read again, after it;
+ * the queue may have been rebuilt in between (RETA update), so the ring
+ * count is read again too.
  */
 static __rte_always_inline bool
 rxm_enter(struct mana_rxq *rxq)
@@ -76,8 +78,14 @@ mana_rx_burst_multi(void *q, struct rte_mbuf **pkts, uint16_t n)
 		if (rxm_ring_idle(s))
 			continue;
 		nrx += mana_rx_burst(s, pkts + nrx, (uint16_t)(n - nrx));
-		if (s == rxq && !rxm_enter(rxq))
+		if (s != rxq)
+			continue;
+		if (!rxm_enter(rxq))
 			return nrx;	/* the queue was taken away meanwhile */
+		/* or taken and rebuilt with other rings: take the new layout */
+		k = rxq->nb_ring;
+		if (r >= k)
+			r = 0;
 	}
 	__atomic_store_n(&rxq->in_burst, 0, __ATOMIC_RELEASE);
 	return nrx;
