@@ -706,7 +706,11 @@ rx_pause(struct rte_eth_dev *dev, uint8_t paused)
 
 		if (rxq == NULL)
 			continue;
-		__atomic_store_n(&rxq->paused, paused, __ATOMIC_RELAXED);
+		/* releasing: the rebuilt rings are visible before the queue is */
+		if (paused)
+			__atomic_store_n(&rxq->paused, paused, __ATOMIC_RELAXED);
+		else
+			__atomic_store_n(&rxq->paused, paused, __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (!paused)
 			continue;
