@@ -2155,14 +2155,16 @@ test_close(void)
 /*
  * RSS over any RX queue count (queues of several hardware RQs). Cases
  * rss_queues, rss_desc_limit, rss_reta_live, rss_unequal, rss_intr,
- * rss_introspection, rss_removal, rss_reset. The exact-table cases need
- * 2048-descriptor queues: meson runs them under mana-emu --max-wr 2048
- * --opt rdma_core=head.
+ * rss_introspection, rss_jumbo, rss_removal, rss_reset. The exact-table
+ * cases need 2048-descriptor queues: meson runs them under mana-emu
+ * --max-wr 2048 --opt rdma_core=head.
  */
 
 #define RSS_DESC_EXACT	2048	/* 64 RQs of 64 descriptors fit in 2048 */
 #define RSS_LEN		128
 #define RSS_FLOWS	512
+
+static bool rss_jumbo;	/* rss_port_start: MTU 9000, RX scatter, TX multi-segment */
 
 /* Configure and start @p port for the RSS cases. 0 or a negative errno value. */
 static int
@@ -2188,6 +2190,11 @@ rss_port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rx_desc
 		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	}
 	conf.intr_conf.rxq = intr;
+	if (rss_jumbo) {
+		conf.rxmode.mtu = 9000;
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
 	if (ret != 0) {
 		fprintf(stderr, "  configure port %u (%u RX, %u TX): %s\n", port, nb_rxq,
@@ -2206,8 +2213,11 @@ rss_port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rx_desc
 		}
 	}
 	for (q = 0; q < nb_txq; q++) {
+		struct rte_eth_txconf txc = info.default_txconf;
+
+		txc.offloads = conf.txmode.offloads;
 		ret = rte_eth_tx_queue_setup(port, q, desc_count(&info.tx_desc_lim),
-					     rte_eth_dev_socket_id(port), &info.default_txconf);
+					     rte_eth_dev_socket_id(port), &txc);
 		if (ret != 0) {
 			fprintf(stderr, "  txq %u setup: %s\n", q, strerror(-ret));
 			return ret;
@@ -3156,6 +3166,79 @@ test_rss_reset(void)
 	CHECK(used == 3, "%u of 3 queues used after recovery", used);
 	CASE_END();
 }
+/*
+ * Jumbo frames (MTU 9000, 2 KB mbufs: 5 buffers per WQE) on queues of
+ * several hardware RQs: byte-exact, on the queue of the table in force.
+ */
+static int
+test_rss_jumbo(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[MAX_FRAME], got[MAX_FRAME];
+	static const uint32_t sizes[] = { 1515, 2048, 2049, 4000, 8192, 9000, 9014 };
+	uint16_t reta[MANA_INDIRECT_TABLE_SIZE];
+	struct rx_set *rx = &rss_rx;
+	unsigned int i, n = 0, bad = 0, misq = 0, multi = 0;
+	uint16_t q;
+	int ret;
+
+	rss_jumbo = true;
+	/* 3 queues of 512: 6, 5 and 5 RQs of 64 WQEs of 5 buffers */
+	ret = rss_port_start(port_a, 1, 1, NB_DESC, NULL, false);
+	if (ret == 0)
+		ret = rss_port_start(port_b, 3, 1, 512, ms_key, false);
+	rss_jumbo = false;
+	CHECK(ret == 0, "start with MTU 9000");
+	CHECK(reta_get(port_b, reta) == 0, "reta_query");
+	rx->n = 0;
+	for (i = 0; i < 96; i++) {
+		uint32_t len = sizes[i % RTE_DIM(sizes)];
+		struct rte_mbuf *m;
+		struct flow f;
+
+		rss_flow(i, &f);
+		frame_build(fr, len, &mac_a, &mac_b, &f, i);
+		m = mbuf_make(fr, len, NULL, 0);
+		CHECK(m != NULL, "alloc");
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			rx_set_free(rx);
+			CHECK(0, "A did not take a %u-byte frame", len);
+		}
+		n++;
+		if ((i & 15) == 15)
+			rss_rx_until(port_b, 3, rx, n);
+	}
+	rx_wait(port_b, 3, rx, n);
+	for (i = 0; i < rx->n; i++) {
+		struct mana_rss_fields fl;
+		uint32_t len = mbuf_flat(rx->m[i], got, sizeof(got)), id;
+		struct flow f;
+
+		q = rx->queue[i];
+		if (mana_rss_parse(got, len, &fl) == 0 || fl.sport < 20000 ||
+		    fl.sport - 20000u >= n) {
+			bad++;
+			continue;
+		}
+		id = fl.sport - 20000u;
+		rss_flow(id, &f);
+		frame_build(fr, sizes[id % RTE_DIM(sizes)], &mac_a, &mac_b, &f, id);
+		if (len != sizes[id % RTE_DIM(sizes)] || memcmp(fr, got, len) != 0)
+			bad++;
+		if (q != reta[mana_rss_table_index(mana_rss_hash(&fl, ms_key))])
+			misq++;
+		if (rx->m[i]->nb_segs > 1)
+			multi++;
+	}
+	i = rx->n;
+	rx_set_free(rx);
+	CHECK(i == n && bad == 0 && misq == 0,
+	      "%u of %u jumbo frames received, %u altered, %u on the wrong queue", i, n, bad,
+	      misq);
+	CHECK(multi > 0, "no frame was scattered over several mbufs");
+	CASE_END();
+}
 /* ======================================================= end of RSS cases */
 
 static const struct mtest_case cases[] = {
@@ -3184,6 +3267,7 @@ static const struct mtest_case cases[] = {
 	{ "rss_unequal", test_rss_unequal },
 	{ "rss_intr", test_rss_intr },
 	{ "rss_introspection", test_rss_introspection },
+	{ "rss_jumbo", test_rss_jumbo },
 	{ "rss_removal", test_rss_removal },
 	{ "rss_reset", test_rss_reset },
 };
