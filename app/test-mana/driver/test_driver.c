@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2031,7 +2032,7 @@ test_rx_intr(void)
 	CHECK(rte_eth_dev_rx_intr_ctl_q(port_b, 0, RTE_EPOLL_PER_THREAD, RTE_INTR_EVENT_ADD,
 					NULL) == 0, "rx_intr_ctl_q add");
 	flow_default(&f, 0, IPPROTO_UDP);
-	for (round = 0; round < 2; round++) {
+	for (round = 0; round < 3; round++) {
 		CHECK(rte_eth_dev_rx_intr_enable(port_b, 0) == 0, "rx_intr_enable");
 		n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, 1, 100);
 		CHECK(n == 0, "round %d: epoll woke (%d) with nothing received", round, n);
@@ -2154,6 +2155,1104 @@ test_close(void)
 	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations: %s", violations());
 	return MTEST_SUCCESS;
 }
+
+/* ==================================================================== */
+/*
+ * RSS over any RX queue count (queues of several hardware RQs). Cases
+ * rss_queues, rss_desc_limit, rss_reta_live, rss_unequal, rss_intr,
+ * rss_introspection, rss_jumbo, rss_removal, rss_reset. The exact-table
+ * cases need 2048-descriptor queues: meson runs them under mana-emu
+ * --max-wr 2048 --opt rdma_core=head.
+ */
+
+#define RSS_DESC_EXACT	2048	/* 64 RQs of 64 descriptors fit in 2048 */
+#define RSS_LEN		128
+#define RSS_FLOWS	512
+
+static bool rss_jumbo;	/* rss_port_start: MTU 9000, RX scatter, TX multi-segment */
+
+/* Configure and start @p port for the RSS cases. 0 or a negative errno value. */
+static int
+rss_port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rx_desc,
+	       const uint8_t *key, bool intr)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	struct rte_eth_rxconf rxc;
+	uint16_t q;
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return ret;
+	memset(&conf, 0, sizeof(conf));
+	if (nb_rxq > 1 || key != NULL) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = key ? MANA_HASH_KEY_SIZE : 0;
+		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	}
+	conf.intr_conf.rxq = intr;
+	if (rss_jumbo) {
+		conf.rxmode.mtu = 9000;
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
+	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
+	if (ret != 0) {
+		fprintf(stderr, "  configure port %u (%u RX, %u TX): %s\n", port, nb_rxq,
+			nb_txq, strerror(-ret));
+		return ret;
+	}
+	rxc = info.default_rxconf;
+	rxc.offloads = conf.rxmode.offloads;
+	for (q = 0; q < nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, rx_desc, rte_eth_dev_socket_id(port),
+					     &rxc, pool);
+		if (ret != 0) {
+			fprintf(stderr, "  rxq %u setup (%u descriptors): %s\n", q, rx_desc,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < nb_txq; q++) {
+		struct rte_eth_txconf txc = info.default_txconf;
+
+		txc.offloads = conf.txmode.offloads;
+		ret = rte_eth_tx_queue_setup(port, q, desc_count(&info.tx_desc_lim),
+					     rte_eth_dev_socket_id(port), &txc);
+		if (ret != 0) {
+			fprintf(stderr, "  txq %u setup: %s\n", q, strerror(-ret));
+			return ret;
+		}
+	}
+	ret = rte_eth_dev_start(port);
+	if (ret != 0)
+		fprintf(stderr, "  start port %u: %s\n", port, strerror(-ret));
+	return ret;
+}
+
+/* Flow @p id (< 4096): UDP and TCP over IPv4 and IPv6, its id in the source port. */
+static void
+rss_flow(unsigned int id, struct flow *f)
+{
+	flow_default(f, (id & 3) >= 2, (id & 1) ? IPPROTO_TCP : IPPROTO_UDP);
+	f->sport = (uint16_t)(20000 + id);
+	f->dport = (uint16_t)(80 + (id * 7919u) % 20000);
+	f->sip4 = RTE_IPV4(10, 1 + (id % 200), (id * 13) & 255, 1 + (id >> 8));
+	f->sip6[12] = (uint8_t)(id * 29);
+	f->sip6[13] = (uint8_t)(id >> 8);
+	f->sip6[14] = (uint8_t)id;
+}
+
+static int
+rss_reta_set(uint16_t port, const uint16_t *t)
+{
+	struct rte_eth_rss_reta_entry64 r[MANA_INDIRECT_TABLE_SIZE / RTE_ETH_RETA_GROUP_SIZE];
+	unsigned int i;
+
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++) {
+		r[i / RTE_ETH_RETA_GROUP_SIZE].mask |= RTE_BIT64(i % RTE_ETH_RETA_GROUP_SIZE);
+		r[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = t[i];
+	}
+	return rte_eth_dev_rss_reta_update(port, r, MANA_INDIRECT_TABLE_SIZE);
+}
+
+static uint32_t rss_rand_state = 0x2545f491u;
+
+static uint32_t
+rss_rand(void)
+{
+	rss_rand_state ^= rss_rand_state << 13;
+	rss_rand_state ^= rss_rand_state >> 17;
+	rss_rand_state ^= rss_rand_state << 5;
+	return rss_rand_state;
+}
+
+/* A random table naming queue q (j % nq) as often as the default does. */
+static void
+rss_reta_random(uint16_t *t, uint16_t nq)
+{
+	unsigned int i;
+
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		t[i] = (uint16_t)(i % nq);
+	for (i = MANA_INDIRECT_TABLE_SIZE - 1; i > 0; i--) {
+		unsigned int j = rss_rand() % (i + 1);
+		uint16_t x = t[i];
+
+		t[i] = t[j];
+		t[j] = x;
+	}
+}
+
+static struct rx_set rss_rx;
+
+/* Poll B's queues until @p s holds @p want packets (no extra wait). */
+static void
+rss_rx_until(uint16_t port, uint16_t nq, struct rx_set *s, unsigned int want)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * POLL_MS / 1000;
+
+	while (s->n < want && rte_get_timer_cycles() < deadline)
+		if (rx_poll(port, nq, s) == 0)
+			emu_poll();
+}
+
+/*
+ * Send @p n flows A -> B (64 at a time, B polled in between) and check that
+ * every one arrives once, byte-exact, on queue @p reta[hash & 63] with the
+ * Toeplitz hash under @p key (hash checked when @p key is set), and that B's
+ * per-queue stats and xstats count exactly what each queue delivered.
+ */
+static int
+rss_flows_check(uint16_t nq, const uint8_t *key, const uint16_t *reta, unsigned int n,
+		unsigned int *queues_used)
+{
+	static uint8_t fr[RSS_LEN], got[RSS_LEN + 64];
+	static uint8_t seen[4096];
+	uint64_t cnt[RTE_MAX_QUEUES_PER_PORT] = { 0 };
+	struct rx_set *rx = &rss_rx;
+	struct rte_eth_stats st;
+	unsigned int i, sent = 0, used = 0;
+	uint16_t q;
+
+	MTEST_ASSERT(n <= RTE_DIM(seen) && n <= MAX_RX, "%u flows", n);
+	memset(seen, 0, sizeof(seen));
+	MTEST_ASSERT_EQ(rte_eth_stats_reset(port_b), 0);
+	rx->n = 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m;
+		struct flow f;
+
+		rss_flow(i, &f);
+		frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, i);
+		m = mbuf_make(fr, RSS_LEN, NULL, 0);
+		MTEST_ASSERT(m != NULL, "alloc");
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			rx_set_free(rx);
+			MTEST_FAIL("A did not take flow %u", i);
+		}
+		sent++;
+		if ((sent & 63) == 0)
+			rss_rx_until(port_b, nq, rx, sent);
+	}
+	rx_wait(port_b, nq, rx, n);
+	if (rx->n != n) {
+		xstats_dump(port_b);
+		i = rx->n;
+		rx_set_free(rx);
+		MTEST_FAIL("received %u of %u flows (device: delivered %" PRIu64 ", no-WQE drops %"
+			   PRIu64 ")", i, n, emu_counter(1, "rx_frames"),
+			   emu_counter(1, "rx_discards_nowqe"));
+	}
+	for (i = 0; i < rx->n; i++) {
+		struct rte_mbuf *m = rx->m[i];
+		struct mana_rss_fields fl;
+		uint32_t len = mbuf_flat(m, got, sizeof(got)), h, id, ok = 1;
+		struct flow f;
+
+		q = rx->queue[i];
+		if (len != RSS_LEN || mana_rss_parse(got, len, &fl) == 0 ||
+		    fl.sport < 20000 || fl.sport - 20000u >= n) {
+			ok = 0;
+		} else {
+			id = fl.sport - 20000u;
+			rss_flow(id, &f);
+			frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, id);
+			if (memcmp(fr, got, RSS_LEN) != 0 || seen[id]++ != 0)
+				ok = 0;
+		}
+		if (!ok) {
+			rx_set_free(rx);
+			MTEST_FAIL("packet %u (queue %u, %u bytes): not one of the flows sent, "
+				   "altered, or a duplicate", i, q, len);
+		}
+		h = mana_rss_hash(&fl, key != NULL ? key : ms_key);
+		if (key != NULL && !((m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) && m->hash.rss == h)) {
+			rx_set_free(rx);
+			MTEST_FAIL("flow %u: hash %#x (flag %d), Toeplitz %#x", id, m->hash.rss,
+				   !!(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH), h);
+		}
+		if (q != reta[mana_rss_table_index(h)]) {
+			rx_set_free(rx);
+			MTEST_FAIL("flow %u (type %#x) hash %#x: on queue %u, reta[%u] = %u", id,
+				   fl.hash_type, h, q, mana_rss_table_index(h),
+				   reta[mana_rss_table_index(h)]);
+		}
+		cnt[q]++;
+		used |= 1u << q;
+	}
+	rx_set_free(rx);
+	MTEST_ASSERT_EQ(rte_eth_stats_get(port_b, &st), 0);
+	MTEST_ASSERT(st.ipackets == n && st.ibytes == (uint64_t)n * RSS_LEN && st.ierrors == 0 &&
+		     st.rx_nombuf == 0, "B stats: ipackets %" PRIu64 " ibytes %" PRIu64
+		     " ierrors %" PRIu64 " rx_nombuf %" PRIu64, st.ipackets, st.ibytes,
+		     st.ierrors, st.rx_nombuf);
+	for (q = 0; q < nq; q++) {
+		char name[64];
+		uint64_t v = UINT64_MAX;
+
+		MTEST_ASSERT(st.q_ipackets[q] == cnt[q] && st.q_ibytes[q] == cnt[q] * RSS_LEN,
+			     "queue %u: q_ipackets %" PRIu64 " q_ibytes %" PRIu64 ", delivered %"
+			     PRIu64, q, st.q_ipackets[q], st.q_ibytes[q], cnt[q]);
+		snprintf(name, sizeof(name), "rx_q%u_packets", q);
+		MTEST_ASSERT(xstat_find(port_b, name, &v) == 0 && v == cnt[q],
+			     "%s = %" PRIu64 ", delivered %" PRIu64, name, v, cnt[q]);
+	}
+	if (queues_used != NULL)
+		*queues_used = (unsigned int)__builtin_popcount(used);
+	return MTEST_SUCCESS;
+}
+
+/* The table reta_query reports equals @p want. */
+static int
+rss_reta_expect(const uint16_t *want, const char *what)
+{
+	uint16_t got[MANA_INDIRECT_TABLE_SIZE];
+	unsigned int i;
+
+	MTEST_ASSERT_EQ(reta_get(port_b, got), 0);
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		MTEST_ASSERT(got[i] == want[i], "%s: reta_query entry %u = %u, expected %u",
+			     what, i, got[i], want[i]);
+	return MTEST_SUCCESS;
+}
+
+/*
+ * 1..8 RX queues, the default table and two random ones set on the started
+ * port: each flow on reta[Toeplitz & 63], exactly, all counted per queue.
+ */
+static int
+test_rss_queues(void)
+{
+	CASE_BEGIN();
+	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
+	unsigned int round, i, used;
+	uint16_t nq;
+
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	MTEST_ASSERT(info_a.max_rx_queues >= 8, "max_rx_queues %u", info_a.max_rx_queues);
+	for (nq = 1; nq <= 8; nq++) {
+		/* 1..4 queues of 2048, 5..8 of 1024: at most 8192 mbufs posted */
+		CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
+		      rss_port_start(port_b, nq, 1, nq <= 4 ? RSS_DESC_EXACT : RSS_DESC_EXACT / 2,
+				     nq > 1 ? ms_key : NULL, false) == 0,
+		      "start with %u RX queues", nq);
+		for (round = 0; round < 3; round++) {
+			if (round == 0) {
+				for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+					want[i] = (uint16_t)(i % nq);
+			} else {
+				rss_reta_random(want, nq);
+				if (round == 2 && nq == 8)	/* skewed: a quarter on queue 7 */
+					for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+						want[i] = (i % 4) == 0 ? 7 :
+							  want[i] == 7 ? (uint16_t)(i % 7) : want[i];
+				CHECK(nq == 1 || rss_reta_set(port_b, want) == 0,
+				      "reta_update, %u queues", nq);
+			}
+			if (nq > 1 && rss_reta_expect(want, "table in force") != MTEST_SUCCESS) {
+				ports_stop();
+				MTEST_FAIL("%u queues, round %u", nq, round);
+			}
+			if (rss_flows_check(nq, nq > 1 ? ms_key : NULL, want, RSS_FLOWS, &used) !=
+			    MTEST_SUCCESS) {
+				ports_stop();
+				MTEST_FAIL("%u queues, round %u", nq, round);
+			}
+			CHECK(used == nq, "%u flows used %u of %u queues", RSS_FLOWS, used, nq);
+			if (nq == 1)
+				break;
+		}
+		ports_stop();
+		printf("  %u RX queues: default and 2 random tables exact\n", nq);
+		fflush(stdout);
+		CHECK(rte_mempool_in_use_count(pool) == base_in_use__,
+		      "%u RX queues: %u mbufs in use after stop, %u before", nq,
+		      rte_mempool_in_use_count(pool), base_in_use__);
+	}
+	CASE_END();
+}
+
+/*
+ * Queues too small for their share of the table: the period halves until
+ * every queue's RQs (64 descriptors each) fit, reta_query reports the table
+ * in force and traffic follows it; a table of short period stays exact.
+ */
+static int
+test_rss_desc_limit(void)
+{
+	CASE_BEGIN();
+	static const uint16_t p8_3[8] = { 0, 1, 2, 0, 1, 2, 0, 1 };
+	static const uint16_t p8_6[8] = { 0, 1, 2, 3, 4, 5, 0, 1 };
+	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
+	unsigned int i, used;
+
+	/* 3 queues of 256: at most 4 RQs each, the 64-entry period becomes 8 */
+	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, 3, 2, 256, ms_key, false) == 0, "start 3 x 256");
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		want[i] = p8_3[i % 8];
+	if (rss_reta_expect(want, "3 queues of 256") != MTEST_SUCCESS ||
+	    rss_flows_check(3, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("3 queues of 256 descriptors");
+	}
+	CHECK(used == 3, "%u of 3 queues used", used);
+	/* a table of period 2 is exact again; the counters of the freed RQs stay */
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		want[i] = (i & 1) ? 0 : 2;
+	CHECK(rss_reta_set(port_b, want) == 0, "reta_update");
+	{
+		struct rte_eth_stats st;
+
+		CHECK(rte_eth_stats_get(port_b, &st) == 0 && st.ipackets == 256 &&
+		      st.q_ipackets[0] + st.q_ipackets[1] + st.q_ipackets[2] == 256,
+		      "after a RETA update B counts %" PRIu64 " packets, 256 before",
+		      st.ipackets);
+	}
+	if (rss_reta_expect(want, "period 2") != MTEST_SUCCESS ||
+	    rss_flows_check(3, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("period-2 table");
+	}
+	CHECK(used == 2, "%u queues used by a 2-queue table", used);
+	ports_stop();
+
+	/* 6 queues of 128: 2 RQs each */
+	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, 6, 1, 128, ms_key, false) == 0, "start 6 x 128");
+	for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+		want[i] = p8_6[i % 8];
+	if (rss_reta_expect(want, "6 queues of 128") != MTEST_SUCCESS ||
+	    rss_flows_check(6, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("6 queues of 128 descriptors");
+	}
+	CHECK(used == 6, "%u of 6 queues used", used);
+	CASE_END();
+}
+
+/* Traffic of the live-update case, run by a second thread. */
+struct rss_live {
+	volatile int stop;
+	uint16_t nq_b;
+	uint64_t a_sent, b_rcvd;	/* A -> B */
+	uint64_t b_sent, a_rcvd, a_bad;	/* B -> A, byte-checked */
+	uint64_t b_tx_zero_max;	/* longest run of B tx_burst calls taking nothing */
+	int error;
+};
+
+static void *
+rss_live_traffic(void *arg)
+{
+	struct rss_live *lv = arg;
+	static uint8_t fr[RSS_LEN], got[RSS_LEN + 64];
+	uint64_t zero_run = 0;
+	unsigned int it = 0;
+
+	while (!lv->stop) {
+		struct rte_mbuf *b[32];
+		unsigned int i, k;
+		uint16_t q, n;
+
+		/* A -> B: 16 flows */
+		for (i = 0; i < 16; i++) {
+			struct flow f;
+
+			rss_flow((it * 16 + i) % 1024, &f);
+			frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, (it * 16 + i) % 1024);
+			b[i] = mbuf_make(fr, RSS_LEN, NULL, 0);
+			if (b[i] == NULL) {
+				lv->error = 1;
+				rte_pktmbuf_free_bulk(b, i);
+				return NULL;
+			}
+		}
+		k = rte_eth_tx_burst(port_a, 0, b, 16);
+		rte_pktmbuf_free_bulk(b + k, 16 - k);
+		lv->a_sent += k;
+		/* B -> A on B's TX queue 1: 16 frames, B's TX keeps going */
+		for (i = 0; i < 16; i++) {
+			struct flow f;
+
+			rss_flow(2048 + (it * 16 + i) % 1024, &f);
+			frame_build(fr, RSS_LEN, &mac_b, &mac_a, &f, 7);
+			b[i] = mbuf_make(fr, RSS_LEN, NULL, 0);
+			if (b[i] == NULL) {
+				lv->error = 2;
+				rte_pktmbuf_free_bulk(b, i);
+				return NULL;
+			}
+		}
+		k = 0;
+		if (lv->b_sent - lv->a_rcvd < 512) {	/* within what A's RQ holds */
+			k = rte_eth_tx_burst(port_b, 1, b, 16);
+			zero_run = k == 0 ? zero_run + 1 : 0;
+			if (zero_run > lv->b_tx_zero_max)
+				lv->b_tx_zero_max = zero_run;
+		}
+		rte_pktmbuf_free_bulk(b + k, 16 - k);
+		lv->b_sent += k;
+		/* receive on both sides */
+		for (q = 0; q < lv->nq_b; q++) {
+			n = rte_eth_rx_burst(port_b, q, b, RTE_DIM(b));
+			lv->b_rcvd += n;
+			rte_pktmbuf_free_bulk(b, n);
+		}
+		n = rte_eth_rx_burst(port_a, 0, b, RTE_DIM(b));
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *m = b[i];
+			uint32_t len = mbuf_flat(m, got, sizeof(got));
+			struct mana_rss_fields fl;
+			struct flow f;
+
+			if (len != RSS_LEN || mana_rss_parse(got, len, &fl) == 0 ||
+			    fl.sport < 22048) {
+				lv->a_bad++;
+			} else {
+				rss_flow(fl.sport - 20000u, &f);
+				frame_build(fr, RSS_LEN, &mac_b, &mac_a, &f, 7);
+				if (memcmp(fr, got, RSS_LEN) != 0)
+					lv->a_bad++;
+			}
+		}
+		lv->a_rcvd += n;
+		rte_pktmbuf_free_bulk(b, n);
+		it++;
+		rte_delay_us_sleep(50);
+	}
+	return NULL;
+}
+
+/*
+ * RETA updates on a started port under traffic, from another thread than
+ * the bursts: the period (hardware RQ count) changes every time. Nothing
+ * leaks, B's TX never stops and loses nothing, and the last table is the
+ * one traffic follows.
+ */
+static int
+test_rss_reta_live(void)
+{
+	CASE_BEGIN();
+	static const uint16_t periods[] = { 64, 2, 16, 4, 64, 1, 32, 8 };
+	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
+	struct rss_live lv;
+	struct rte_eth_stats st;
+	pthread_t th;
+	unsigned int u, i, used;
+	uint64_t t0, hz = rte_get_timer_hz(), nowqe_a;
+	const uint16_t nq = 5;
+
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	CHECK(rss_port_start(port_a, 1, 1, RSS_DESC_EXACT, NULL, false) == 0 &&
+	      rss_port_start(port_b, nq, 2, RSS_DESC_EXACT / 2, ms_key, false) == 0, "start");
+	nowqe_a = emu_counter(0, "rx_discards_nowqe");
+	memset(&lv, 0, sizeof(lv));
+	lv.nq_b = nq;
+	CHECK(pthread_create(&th, NULL, rss_live_traffic, &lv) == 0, "pthread_create");
+	for (u = 0; u < 2 * RTE_DIM(periods); u++) {
+		uint16_t p = periods[u % RTE_DIM(periods)];
+		uint16_t base[MANA_INDIRECT_TABLE_SIZE];
+		int ret;
+
+		rss_reta_random(base, nq);
+		for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
+			want[i] = base[i % p];
+		rte_delay_us_sleep(10 * 1000);	/* 10 ms of traffic */
+		ret = rss_reta_set(port_b, want);
+		if (ret != 0) {
+			lv.stop = 1;
+			pthread_join(th, NULL);
+			CHECK(0, "reta_update %u (period %u): %s", u, p, strerror(-ret));
+		}
+	}
+	rte_delay_us_sleep(50 * 1000);
+	lv.stop = 1;
+	pthread_join(th, NULL);
+	CHECK(lv.error == 0, "traffic thread: mbuf allocation failed (%d)", lv.error);
+	CHECK(lv.a_sent > 0 && lv.b_rcvd > 0 && lv.b_sent > 0,
+	      "no traffic: A sent %" PRIu64 ", B received %" PRIu64 ", B sent %" PRIu64,
+	      lv.a_sent, lv.b_rcvd, lv.b_sent);
+	/* what B sent while its RX was rebuilt 16 times: all there, intact */
+	t0 = rte_get_timer_cycles();
+	while (lv.a_rcvd < lv.b_sent && rte_get_timer_cycles() - t0 < 2 * hz) {
+		struct rte_mbuf *b[32];
+		uint16_t n = rte_eth_rx_burst(port_a, 0, b, RTE_DIM(b));
+
+		lv.a_rcvd += n;
+		rte_pktmbuf_free_bulk(b, n);
+		if (n == 0)
+			emu_poll();
+	}
+	CHECK(lv.a_rcvd == lv.b_sent && lv.a_bad == 0,
+	      "B -> A during RETA updates: sent %" PRIu64 ", received %" PRIu64 " (%" PRIu64
+	      " altered; A's device port dropped %" PRIu64 " for want of RX WQEs)", lv.b_sent,
+	      lv.a_rcvd, lv.a_bad, emu_counter(0, "rx_discards_nowqe") - nowqe_a);
+	CHECK(lv.b_tx_zero_max < 1000, "B's TX took nothing %" PRIu64 " times in a row",
+	      lv.b_tx_zero_max);
+	CHECK(lv.b_rcvd <= lv.a_sent, "B received %" PRIu64 " of %" PRIu64, lv.b_rcvd,
+	      lv.a_sent);
+	printf("  16 RETA updates under traffic: A -> B %" PRIu64 " sent, %" PRIu64
+	       " received; B -> A %" PRIu64 " sent and received\n", lv.a_sent, lv.b_rcvd,
+	       lv.b_sent);
+	/* drain B, then the last table decides */
+	for (i = 0; i < 20; i++) {
+		struct rte_mbuf *b[32];
+		uint16_t q, n;
+
+		for (q = 0; q < nq; q++) {
+			n = rte_eth_rx_burst(port_b, q, b, RTE_DIM(b));
+			rte_pktmbuf_free_bulk(b, n);
+		}
+		rte_delay_us_sleep(1000);
+	}
+	CHECK(rte_eth_stats_get(port_b, &st) == 0 && st.ierrors == 0, "B ierrors %" PRIu64,
+	      st.ierrors);
+	if (rss_reta_expect(want, "after the updates") != MTEST_SUCCESS ||
+	    rss_flows_check(nq, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("the last table does not decide");
+	}
+	CASE_END();
+}
+
+/* Unequal RX and TX queue counts on both ports: byte-exact both ways. */
+static int
+test_rss_unequal(void)
+{
+	CASE_BEGIN();
+	static const uint16_t cfgs[][2] = { { 3, 5 }, { 8, 1 }, { 5, 3 }, { 1, 8 }, { 7, 2 } };
+	static uint8_t fr[RSS_LEN], got[RSS_LEN + 64];
+	static uint8_t seen[1024];
+	struct rx_set *rx = &rss_rx;
+	unsigned int c, dir;
+
+	for (c = 0; c < RTE_DIM(cfgs); c++) {
+		uint16_t nrx = cfgs[c][0], ntx = cfgs[c][1];
+
+		CHECK(rss_port_start(port_a, nrx, ntx, NB_DESC, ms_key, false) == 0 &&
+		      rss_port_start(port_b, nrx, ntx, NB_DESC, ms_key, false) == 0,
+		      "start %u RX / %u TX", nrx, ntx);
+		for (dir = 0; dir < 2; dir++) {
+			uint16_t src = dir ? port_b : port_a, dst = dir ? port_a : port_b;
+			const struct rte_ether_addr *smac = dir ? &mac_b : &mac_a;
+			const struct rte_ether_addr *dmac = dir ? &mac_a : &mac_b;
+			unsigned int i, n = 40u * ntx, bad = 0, dup = 0;
+			uint16_t q;
+
+			memset(seen, 0, sizeof(seen));
+			rx->n = 0;
+			for (i = 0; i < n; i++) {
+				struct rte_mbuf *m;
+				struct flow f;
+
+				rss_flow(i, &f);
+				frame_build(fr, RSS_LEN, smac, dmac, &f, i);
+				m = mbuf_make(fr, RSS_LEN, NULL, 0);
+				CHECK(m != NULL, "alloc");
+				q = (uint16_t)(i % ntx);
+				if (tx_all(src, q, &m, 1) != 1) {
+					rte_pktmbuf_free(m);
+					rx_set_free(rx);
+					CHECK(0, "%u RX / %u TX: txq %u refused", nrx, ntx, q);
+				}
+				if ((i & 63) == 63)
+					rss_rx_until(dst, nrx, rx, i + 1);
+			}
+			rx_wait(dst, nrx, rx, n);
+			for (i = 0; i < rx->n; i++) {
+				struct mana_rss_fields fl;
+				uint32_t len = mbuf_flat(rx->m[i], got, sizeof(got)), id;
+				struct flow f;
+
+				if (len != RSS_LEN || mana_rss_parse(got, len, &fl) == 0 ||
+				    fl.sport < 20000 || fl.sport - 20000u >= n) {
+					bad++;
+					continue;
+				}
+				id = fl.sport - 20000u;
+				rss_flow(id, &f);
+				frame_build(fr, RSS_LEN, smac, dmac, &f, id);
+				if (memcmp(fr, got, RSS_LEN) != 0)
+					bad++;
+				else if (seen[id]++ != 0)
+					dup++;
+			}
+			i = rx->n;
+			rx_set_free(rx);
+			CHECK(i == n && bad == 0 && dup == 0,
+			      "%u RX / %u TX, %s: %u of %u received, %u altered, %u duplicates",
+			      nrx, ntx, dir ? "B -> A" : "A -> B", i, n, bad, dup);
+		}
+		ports_stop();
+	}
+	/* a port without RX queues still transmits */
+	CHECK(rss_port_start(port_a, 0, 2, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, 3, 1, NB_DESC, ms_key, false) == 0, "start 0 RX / 2 TX");
+	rx->n = 0;
+	for (c = 0; c < 64; c++) {
+		struct rte_mbuf *m;
+		struct flow f;
+
+		rss_flow(c, &f);
+		frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, c);
+		m = mbuf_make(fr, RSS_LEN, NULL, 0);
+		CHECK(m != NULL, "alloc");
+		if (tx_all(port_a, (uint16_t)(c & 1), &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "0 RX / 2 TX: txq %u refused", c & 1);
+		}
+	}
+	rx_wait(port_b, 3, rx, 64);
+	c = rx->n;
+	rx_set_free(rx);
+	CHECK(c == 64, "0 RX / 2 TX: %u of 64 received", c);
+	CASE_END();
+}
+
+/*
+ * RX interrupts on queues of many hardware RQs: one channel per queue,
+ * every RQ's CQ armed; a frame to any of them wakes its queue.
+ */
+static int
+test_rss_intr(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[RSS_LEN];
+	struct rte_epoll_event ev[4];
+	struct rx_set *rx = &rss_rx;
+	uint16_t reta[MANA_INDIRECT_TABLE_SIZE];
+	const uint16_t nq = 3;
+	unsigned int id, woke[3] = { 0 };
+	uint16_t q;
+	int n;
+
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, nq, 1, RSS_DESC_EXACT, ms_key, true) == 0, "start");
+	CHECK(reta_get(port_b, reta) == 0, "reta_query");
+	for (q = 0; q < nq; q++)
+		CHECK(rte_eth_dev_rx_intr_ctl_q(port_b, q, RTE_EPOLL_PER_THREAD,
+						RTE_INTR_EVENT_ADD, (void *)(uintptr_t)(q + 1)) == 0,
+		      "rx_intr_ctl_q add %u", q);
+	/* 24 flows, one at a time: each wakes exactly the queue its hash picks */
+	for (id = 0; id < 24; id++) {
+		struct mana_rss_fields fl;
+		struct rte_mbuf *m;
+		struct flow f;
+		uint16_t want;
+
+		for (q = 0; q < nq; q++)
+			CHECK(rte_eth_dev_rx_intr_enable(port_b, q) == 0, "rx_intr_enable %u", q);
+		n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), 0);
+		CHECK(n == 0, "flow %u: %d wake-ups with nothing sent", id, n);
+		rss_flow(id, &f);
+		frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, id);
+		CHECK(mana_rss_parse(fr, RSS_LEN, &fl) != 0, "parse");
+		want = reta[mana_rss_table_index(mana_rss_hash(&fl, ms_key))];
+		m = mbuf_make(fr, RSS_LEN, NULL, 0);
+		CHECK(m != NULL, "alloc");
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			CHECK(0, "tx");
+		}
+		n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, 1, 2000);
+		CHECK(n == 1 && ev[0].epdata.data == (void *)(uintptr_t)(want + 1),
+		      "flow %u for queue %u: %d wake-ups (queue %ld)", id, want, n,
+		      n == 1 ? (long)(uintptr_t)ev[0].epdata.data - 1 : -1L);
+		woke[want]++;
+		for (q = 0; q < nq; q++)
+			CHECK(rte_eth_dev_rx_intr_disable(port_b, q) == 0, "rx_intr_disable");
+		rx->n = 0;
+		rx_wait(port_b, nq, rx, 1);
+		n = (int)rx->n;
+		q = n == 1 ? rx->queue[0] : UINT16_MAX;
+		rx_set_free(rx);
+		CHECK(n == 1 && q == want, "flow %u: %d frames, on queue %u of %u", id, n, q, want);
+	}
+	CHECK(woke[0] && woke[1] && woke[2], "wake-ups per queue: %u %u %u", woke[0], woke[1],
+	      woke[2]);
+	for (q = 0; q < nq; q++)
+		rte_eth_dev_rx_intr_ctl_q(port_b, q, RTE_EPOLL_PER_THREAD, RTE_INTR_EVENT_DEL,
+					  NULL);
+	CASE_END();
+}
+/* First flow id whose hash picks table entry @p entry, -1 if none below 4096. */
+static int
+rss_flow_for_entry(unsigned int entry, unsigned int skip)
+{
+	static uint8_t fr[RSS_LEN];
+	unsigned int id;
+
+	for (id = 0; id < 4096; id++) {
+		struct mana_rss_fields fl;
+		struct flow f;
+
+		rss_flow(id, &f);
+		frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, id);
+		if (mana_rss_parse(fr, RSS_LEN, &fl) != 0 &&
+		    mana_rss_table_index(mana_rss_hash(&fl, ms_key)) == entry && skip-- == 0)
+			return (int)id;
+	}
+	return -1;
+}
+
+static int
+rss_send_flow(unsigned int id)
+{
+	static uint8_t fr[RSS_LEN];
+	struct rte_mbuf *m;
+	struct flow f;
+
+	rss_flow(id, &f);
+	frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, id);
+	m = mbuf_make(fr, RSS_LEN, NULL, 0);
+	if (m == NULL)
+		return -ENOMEM;
+	if (tx_all(port_a, 0, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Introspection of multi-ring queues (3 queues, default table: queue 0 owns
+ * 22 RQs of 64 descriptors, RQ r serving table entry 3r): rxq_info counts
+ * every ring, rx_queue_count sums them, descriptor offset o is descriptor
+ * o / 22 of RQ o % 22.
+ */
+static int
+test_rss_introspection(void)
+{
+	CASE_BEGIN();
+	struct rx_set *rx = &rss_rx;
+	struct rte_eth_rxq_info ri;
+	int e0a, e0b, e3, q1[5], cnt0, cnt1;
+	unsigned int i;
+
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	e0a = rss_flow_for_entry(0, 0);
+	e0b = rss_flow_for_entry(0, 1);
+	e3 = rss_flow_for_entry(3, 0);
+	for (i = 0; i < 5; i++)
+		q1[i] = rss_flow_for_entry(1 + 3 * i, 0);
+	MTEST_ASSERT(e0a >= 0 && e0b >= 0 && e3 >= 0 && q1[0] >= 0 && q1[1] >= 0 &&
+		     q1[2] >= 0 && q1[3] >= 0 && q1[4] >= 0, "no flow for some table entry");
+	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, 3, 1, RSS_DESC_EXACT, ms_key, false) == 0, "start");
+	CHECK(rte_eth_rx_queue_info_get(port_b, 0, &ri) == 0 && ri.nb_desc == 22 * 64,
+	      "queue 0: nb_desc %u, expected 22 RQs of 64", ri.nb_desc);
+	CHECK(rte_eth_rx_queue_info_get(port_b, 1, &ri) == 0 && ri.nb_desc == 21 * 64,
+	      "queue 1: nb_desc %u, expected 21 RQs of 64", ri.nb_desc);
+	CHECK(rte_eth_rx_queue_count(port_b, 0) == 0 && rte_eth_rx_queue_count(port_b, 1) == 0,
+	      "idle queues count %d %d", rte_eth_rx_queue_count(port_b, 0),
+	      rte_eth_rx_queue_count(port_b, 1));
+	CHECK(rte_eth_rx_descriptor_status(port_b, 0, 0) == RTE_ETH_RX_DESC_AVAIL &&
+	      rte_eth_rx_descriptor_status(port_b, 0, 22 * 64 - 1) == RTE_ETH_RX_DESC_AVAIL &&
+	      rte_eth_rx_descriptor_status(port_b, 0, 22 * 64) == -EINVAL,
+	      "idle descriptor status: %d %d %d", rte_eth_rx_descriptor_status(port_b, 0, 0),
+	      rte_eth_rx_descriptor_status(port_b, 0, 22 * 64 - 1),
+	      rte_eth_rx_descriptor_status(port_b, 0, 22 * 64));
+	CHECK(rss_send_flow(e0a) == 0 && rss_send_flow(e0b) == 0 && rss_send_flow(e3) == 0,
+	      "tx to queue 0");
+	for (i = 0; i < 5; i++)
+		CHECK(rss_send_flow(q1[i]) == 0, "tx to queue 1");
+	for (i = 0; i < 3000; i++) {
+		if (rte_eth_rx_queue_count(port_b, 0) >= 3 && rte_eth_rx_queue_count(port_b, 1) >= 5)
+			break;
+		rte_delay_us_sleep(1000);
+	}
+	cnt0 = rte_eth_rx_queue_count(port_b, 0);
+	cnt1 = rte_eth_rx_queue_count(port_b, 1);
+	CHECK(cnt0 == 3 && cnt1 == 5 && rte_eth_rx_queue_count(port_b, 2) == 0,
+	      "rx_queue_count %d %d %d, expected 3 5 0", cnt0, cnt1,
+	      rte_eth_rx_queue_count(port_b, 2));
+	/* RQ 0 holds 2 (offsets 0, 22), RQ 1 holds 1 (offset 1), RQ 2 none */
+	CHECK(rte_eth_rx_descriptor_status(port_b, 0, 0) == RTE_ETH_RX_DESC_DONE &&
+	      rte_eth_rx_descriptor_status(port_b, 0, 22) == RTE_ETH_RX_DESC_DONE &&
+	      rte_eth_rx_descriptor_status(port_b, 0, 44) == RTE_ETH_RX_DESC_AVAIL &&
+	      rte_eth_rx_descriptor_status(port_b, 0, 1) == RTE_ETH_RX_DESC_DONE &&
+	      rte_eth_rx_descriptor_status(port_b, 0, 23) == RTE_ETH_RX_DESC_AVAIL &&
+	      rte_eth_rx_descriptor_status(port_b, 0, 2) == RTE_ETH_RX_DESC_AVAIL,
+	      "descriptor status of queue 0 at 0 22 44 1 23 2: %d %d %d %d %d %d",
+	      rte_eth_rx_descriptor_status(port_b, 0, 0),
+	      rte_eth_rx_descriptor_status(port_b, 0, 22),
+	      rte_eth_rx_descriptor_status(port_b, 0, 44),
+	      rte_eth_rx_descriptor_status(port_b, 0, 1),
+	      rte_eth_rx_descriptor_status(port_b, 0, 23),
+	      rte_eth_rx_descriptor_status(port_b, 0, 2));
+	rx->n = 0;
+	rx_wait(port_b, 3, rx, 8);
+	i = rx->n;
+	rx_set_free(rx);
+	CHECK(i == 8, "received %u of 8", i);
+	CHECK(rte_eth_rx_queue_count(port_b, 0) == 0 && rte_eth_rx_queue_count(port_b, 1) == 0,
+	      "rx_queue_count after draining");
+	CASE_END();
+}
+/* Traffic of the removal case: A sends, B's three queues are polled. */
+struct rss_poller {
+	volatile int stop;
+	uint64_t bursts, rcvd;
+};
+
+static void *
+rss_poll_thread(void *arg)
+{
+	struct rss_poller *pl = arg;
+	static uint8_t fr[RSS_LEN];
+	unsigned int id = 0;
+
+	while (!pl->stop) {
+		struct rte_mbuf *b[32];
+		struct flow f;
+		uint16_t q, n;
+
+		rss_flow(id % 1024, &f);
+		frame_build(fr, RSS_LEN, &mac_a, &mac_b, &f, id % 1024);
+		b[0] = mbuf_make(fr, RSS_LEN, NULL, 0);
+		if (b[0] != NULL && rte_eth_tx_burst(port_a, 0, b, 1) != 1)
+			rte_pktmbuf_free(b[0]);
+		id++;
+		for (q = 0; q < 3; q++) {
+			n = rte_eth_rx_burst(port_b, q, b, RTE_DIM(b));
+			pl->rcvd += n;
+			pl->bursts++;
+			rte_pktmbuf_free_bulk(b, n);
+		}
+		rte_delay_us_sleep(20);
+	}
+	return NULL;
+}
+
+/*
+ * Hot removal while another thread polls queues of 22 hardware RQs: one
+ * RMV event per port, the bursts stop touching the rings, stop and close
+ * return every mbuf. Closes the ports: runs alone.
+ */
+static int
+test_rss_removal(void)
+{
+	struct rss_poller pl;
+	struct rte_eth_conf conf;
+	struct rte_mbuf *b[8];
+	pthread_t th;
+	uint64_t t0, hz = rte_get_timer_hz();
+	uint16_t q;
+	double secs;
+
+	if (rte_eth_dev_count_avail() != 2) {
+		printf("  ports already closed: run this case alone\n");
+		return MTEST_SKIPPED;
+	}
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	ports_stop();
+	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
+						     rmv_cb, NULL), 0);
+	MTEST_ASSERT_EQ(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false), 0);
+	MTEST_ASSERT_EQ(rss_port_start(port_b, 3, 1, RSS_DESC_EXACT, ms_key, false), 0);
+	/* the RMV event needs intr_conf.rmv: reconfigure both with it */
+	ports_stop();
+	memset(&conf, 0, sizeof(conf));
+	conf.intr_conf.rmv = 1;
+	MTEST_ASSERT_EQ(rte_eth_dev_configure(port_a, 1, 1, &conf), 0);
+	conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf.rx_adv_conf.rss_conf.rss_hf = info_a.flow_type_rss_offloads &
+		(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)ms_key;
+	conf.rx_adv_conf.rss_conf.rss_key_len = MANA_HASH_KEY_SIZE;
+	MTEST_ASSERT_EQ(rte_eth_dev_configure(port_b, 3, 1, &conf), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_start(port_a), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_start(port_b), 0);
+	memset(&pl, 0, sizeof(pl));
+	MTEST_ASSERT_EQ(pthread_create(&th, NULL, rss_poll_thread, &pl), 0);
+	rte_delay_us_sleep(50 * 1000);
+	MTEST_ASSERT_EQ(emu.remove(0), 0);
+	t0 = rte_get_timer_cycles();
+	while ((__atomic_load_n(&rmv_events[port_a], __ATOMIC_RELAXED) == 0 ||
+		__atomic_load_n(&rmv_events[port_b], __ATOMIC_RELAXED) == 0) &&
+	       rte_get_timer_cycles() - t0 < 3 * hz)
+		rte_delay_us_sleep(1000);
+	rte_delay_us_sleep(20 * 1000);	/* bursts on the removed port go on */
+	pl.stop = 1;
+	pthread_join(th, NULL);
+	MTEST_ASSERT(rmv_events[port_a] == 1 && rmv_events[port_b] == 1,
+		     "RMV events: port1 %u, port2 %u (expected one each within 3 s)",
+		     rmv_events[port_a], rmv_events[port_b]);
+	MTEST_ASSERT(pl.rcvd > 0, "nothing received before the removal (%" PRIu64 " bursts)",
+		     pl.bursts);
+	for (q = 0; q < 3; q++)
+		MTEST_ASSERT(rte_eth_rx_burst(port_b, q, b, RTE_DIM(b)) == 0,
+			     "rx_burst on queue %u of a removed port", q);
+	t0 = rte_get_timer_cycles();
+	rte_eth_dev_stop(port_a);
+	rte_eth_dev_stop(port_b);
+	rte_eth_dev_close(port_a);
+	rte_eth_dev_close(port_b);
+	secs = (double)(rte_get_timer_cycles() - t0) / hz;
+	MTEST_ASSERT(secs < 2.0, "stop and close took %.1f s", secs);
+	MTEST_ASSERT(rte_mempool_in_use_count(pool) == 0,
+		     "%u mbufs still in use after stop/close of the removed ports",
+		     rte_mempool_in_use_count(pool));
+	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations: %s", violations());
+	return MTEST_SUCCESS;
+}
+
+static unsigned int rss_recovered[RTE_MAX_ETHPORTS];
+
+static int
+rss_recovery_cb(uint16_t port, enum rte_eth_event_type ev, void *arg __rte_unused,
+		void *ret __rte_unused)
+{
+	if (ev == RTE_ETH_EVENT_RECOVERY_SUCCESS && port < RTE_MAX_ETHPORTS)
+		__atomic_fetch_add(&rss_recovered[port], 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Service reset with queues of several hardware RQs and an application
+ * table: the driver rebuilds the port, the same table is in force and
+ * traffic follows it (the multi-ring burst is back in ethdev's table).
+ */
+static int
+test_rss_reset(void)
+{
+	CASE_BEGIN();
+	int (*reset)(unsigned int, unsigned int);
+	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
+	uint64_t t0, hz = rte_get_timer_hz();
+	unsigned int used;
+
+	*(void **)&reset = dlsym(RTLD_DEFAULT, "mana_emu_reset");
+	MTEST_ASSERT(reset != NULL, "mana_emu_reset not found");
+	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
+		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
+			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   info_a.rx_desc_lim.nb_max);
+	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL,
+						     RTE_ETH_EVENT_RECOVERY_SUCCESS,
+						     rss_recovery_cb, NULL), 0);
+	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
+	      rss_port_start(port_b, 3, 1, RSS_DESC_EXACT, ms_key, false) == 0, "start");
+	rss_reta_random(want, 3);
+	CHECK(rss_reta_set(port_b, want) == 0, "reta_update");
+	if (rss_flows_check(3, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("before the reset");
+	}
+	CHECK(reset(0, 100) == 0, "mana_emu_reset");
+	t0 = rte_get_timer_cycles();
+	while ((__atomic_load_n(&rss_recovered[port_a], __ATOMIC_RELAXED) == 0 ||
+		__atomic_load_n(&rss_recovered[port_b], __ATOMIC_RELAXED) == 0) &&
+	       rte_get_timer_cycles() - t0 < 10 * hz)
+		rte_delay_us_sleep(10 * 1000);
+	CHECK(rss_recovered[port_a] == 1 && rss_recovered[port_b] == 1,
+	      "recovery events: port1 %u, port2 %u (expected one each within 10 s)",
+	      rss_recovered[port_a], rss_recovered[port_b]);
+	if (rss_reta_expect(want, "after recovery") != MTEST_SUCCESS ||
+	    rss_flows_check(3, ms_key, want, 256, &used) != MTEST_SUCCESS) {
+		ports_stop();
+		MTEST_FAIL("after the reset");
+	}
+	CHECK(used == 3, "%u of 3 queues used after recovery", used);
+	CASE_END();
+}
+/*
+ * Jumbo frames (MTU 9000, 2 KB mbufs: 5 buffers per WQE) on queues of
+ * several hardware RQs: byte-exact, on the queue of the table in force.
+ */
+static int
+test_rss_jumbo(void)
+{
+	CASE_BEGIN();
+	static uint8_t fr[MAX_FRAME], got[MAX_FRAME];
+	static const uint32_t sizes[] = { 1515, 2048, 2049, 4000, 8192, 9000, 9014 };
+	uint16_t reta[MANA_INDIRECT_TABLE_SIZE];
+	struct rx_set *rx = &rss_rx;
+	unsigned int i, n = 0, bad = 0, misq = 0, multi = 0;
+	uint16_t q;
+	int ret;
+
+	rss_jumbo = true;
+	/* 3 queues of 512: 6, 5 and 5 RQs of 64 WQEs of 5 buffers */
+	ret = rss_port_start(port_a, 1, 1, NB_DESC, NULL, false);
+	if (ret == 0)
+		ret = rss_port_start(port_b, 3, 1, 512, ms_key, false);
+	rss_jumbo = false;
+	CHECK(ret == 0, "start with MTU 9000");
+	CHECK(reta_get(port_b, reta) == 0, "reta_query");
+	rx->n = 0;
+	for (i = 0; i < 96; i++) {
+		uint32_t len = sizes[i % RTE_DIM(sizes)];
+		struct rte_mbuf *m;
+		struct flow f;
+
+		rss_flow(i, &f);
+		frame_build(fr, len, &mac_a, &mac_b, &f, i);
+		m = mbuf_make(fr, len, NULL, 0);
+		CHECK(m != NULL, "alloc");
+		if (tx_all(port_a, 0, &m, 1) != 1) {
+			rte_pktmbuf_free(m);
+			rx_set_free(rx);
+			CHECK(0, "A did not take a %u-byte frame", len);
+		}
+		n++;
+		if ((i & 15) == 15)
+			rss_rx_until(port_b, 3, rx, n);
+	}
+	rx_wait(port_b, 3, rx, n);
+	for (i = 0; i < rx->n; i++) {
+		struct mana_rss_fields fl;
+		uint32_t len = mbuf_flat(rx->m[i], got, sizeof(got)), id;
+		struct flow f;
+
+		q = rx->queue[i];
+		if (mana_rss_parse(got, len, &fl) == 0 || fl.sport < 20000 ||
+		    fl.sport - 20000u >= n) {
+			bad++;
+			continue;
+		}
+		id = fl.sport - 20000u;
+		rss_flow(id, &f);
+		frame_build(fr, sizes[id % RTE_DIM(sizes)], &mac_a, &mac_b, &f, id);
+		if (len != sizes[id % RTE_DIM(sizes)] || memcmp(fr, got, len) != 0)
+			bad++;
+		if (q != reta[mana_rss_table_index(mana_rss_hash(&fl, ms_key))])
+			misq++;
+		if (rx->m[i]->nb_segs > 1)
+			multi++;
+	}
+	i = rx->n;
+	rx_set_free(rx);
+	CHECK(i == n && bad == 0 && misq == 0,
+	      "%u of %u jumbo frames received, %u altered, %u on the wrong queue", i, n, bad,
+	      misq);
+	CHECK(multi > 0, "no frame was scattered over several mbufs");
+	CASE_END();
+}
+/* ======================================================= end of RSS cases */
 
 /* ------------------------------------------------------ memory (probe branch) */
 
@@ -2530,6 +3629,16 @@ static const struct mtest_case cases[] = {
 	{ "memory", test_memory },
 	{ "rx_nombuf", test_rx_nombuf },
 	{ "tx_errors", test_tx_errors },
+	/* RSS over any queue count */
+	{ "rss_queues", test_rss_queues },
+	{ "rss_desc_limit", test_rss_desc_limit },
+	{ "rss_reta_live", test_rss_reta_live },
+	{ "rss_unequal", test_rss_unequal },
+	{ "rss_intr", test_rss_intr },
+	{ "rss_introspection", test_rss_introspection },
+	{ "rss_jumbo", test_rss_jumbo },
+	{ "rss_removal", test_rss_removal },
+	{ "rss_reset", test_rss_reset },
 };
 
 static int

@@ -601,7 +601,7 @@ mana_dev_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 	struct mana_rxq *rxq = dev->data->rx_queues[qid];
 
 	qinfo->mp = rxq->mp;
-	qinfo->nb_desc = rxq->nb_desc;
+	qinfo->nb_desc = mana_rxq_nb_desc(rxq);	/* over all its hardware RQs */
 	qinfo->conf = rxq->conf;
 	qinfo->scattered_rx = rxq->nb_sge > 1;
 	qinfo->rx_buf_size = rxq->seg_size;
@@ -676,8 +676,8 @@ static const struct eth_dev_ops mana_dev_ops = {
 	.rx_queue_release = mana_dev_rx_queue_release,
 	.tx_queue_setup = mana_dev_tx_queue_setup,
 	.tx_queue_release = mana_dev_tx_queue_release,
-	.rx_queue_intr_enable = mana_rx_intr_enable,
-	.rx_queue_intr_disable = mana_rx_intr_disable,
+	.rx_queue_intr_enable = mana_rx_multi_intr_enable,
+	.rx_queue_intr_disable = mana_rx_multi_intr_disable,
 	.rxq_info_get = mana_dev_rxq_info_get,
 	.txq_info_get = mana_dev_txq_info_get,
 	.rx_burst_mode_get = mana_dev_rx_burst_mode_get,

@@ -223,6 +223,22 @@ struct mana_rxq {
 	struct ibv_wq *wq;
 	struct ibv_comp_channel *channel;
 	uint32_t wq_size;
+
+	/*
+	 * ---- RSS sub-rings (mana_rxq.c, mana_rx_multi.c) ----
+	 * An application queue is served by nb_ring hardware RQs, each a full
+	 * ring of its own ("sub-ring"); ring[0] is this structure itself, the
+	 * others exist while the port is started. Only ring 0's removed,
+	 * paused and in_burst flags gate the queue: the multi-ring burst
+	 * holds ring 0's in_burst while it polls the others. Kept at the end
+	 * of the structure: the fields above are ordered for the burst.
+	 */
+	struct mana_rxq *ring[MANA_INDIRECT_TABLE_SIZE];
+	uint16_t nb_ring;		/**< hardware RQs of the queue, 0: none */
+	uint16_t ring_next;		/**< where the next multi-ring burst starts */
+	uint32_t nb_desc_setup;		/**< descriptors given at setup (all rings) */
+	struct mana_rxq *owner;		/**< sub-ring: its application queue */
+	struct mana_rxq_stats ring_stats;	/**< of sub-rings already freed */
 };
 
 struct mana_txq {
@@ -397,6 +413,31 @@ uint16_t mana_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint32_t mana_rx_queue_count(void *rxq);
 /** rx_descriptor_status: DONE, AVAIL or UNAVAIL; -EINVAL past the ring. */
 int mana_rx_descriptor_status(void *rxq, uint16_t offset);
+
+/*
+ * Queues of several hardware RQs (mana_rx_multi.c). The port uses these
+ * instead of the single-ring functions when a queue has more than one RQ.
+ */
+/** RX burst over the sub-rings of a queue, rotating start, until full. */
+uint16_t mana_rx_burst_multi(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+/** rx_queue_count summed over the sub-rings. */
+uint32_t mana_rx_queue_count_multi(void *rxq);
+/**
+ * rx_descriptor_status of a multi-ring queue: offset o is descriptor
+ * o / nb_ring of sub-ring o % nb_ring (the rings interleaved).
+ */
+int mana_rx_descriptor_status_multi(void *rxq, uint16_t offset);
+/** eth_dev_ops rx_queue_intr_enable: arms the CQ of every sub-ring. */
+int mana_rx_multi_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+/** eth_dev_ops rx_queue_intr_disable: drains the queue's channel. */
+int mana_rx_multi_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+
+/** Counters of application queue @p rxq summed over its sub-rings. */
+void mana_rxq_stats_sum(const struct mana_rxq *rxq, struct mana_rxq_stats *out);
+/** Zero the counters of @p rxq and of its sub-rings. */
+void mana_rxq_stats_clear(struct mana_rxq *rxq);
+/** Descriptors of @p rxq over all its sub-rings (rxq_info_get). */
+uint32_t mana_rxq_nb_desc(const struct mana_rxq *rxq);
 
 /**
  * Post WQEs for every free descriptor slot. Returns the number posted;

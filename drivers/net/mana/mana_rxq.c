@@ -6,12 +6,14 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 
 #include "mana.h"
+#include "mana_rx_plan.h"
 #include "gdma_ring.h"
 
 static void
@@ -29,6 +31,123 @@ rxq_free_mbufs(struct mana_rxq *rxq)
 	rxq->desc_tail = 0;
 	rxq->pend.idx = 0;
 	rxq->pend.cnt = 0;
+}
+
+/* ------------------------------------------------------------ sub-rings */
+
+#define RXQ_STATS_N (sizeof(struct mana_rxq_stats) / sizeof(uint64_t))
+
+static void
+rxq_stats_add(struct mana_rxq_stats *to, const struct mana_rxq_stats *from)
+{
+	uint64_t *t = (uint64_t *)to;
+	const uint64_t *f = (const uint64_t *)from;
+	size_t i;
+
+	RTE_BUILD_BUG_ON(sizeof(struct mana_rxq_stats) % sizeof(uint64_t) != 0);
+	for (i = 0; i < RXQ_STATS_N; i++)
+		t[i] += f[i];
+}
+
+void
+mana_rxq_stats_sum(const struct mana_rxq *rxq, struct mana_rxq_stats *out)
+{
+	uint32_t r;
+
+	*out = rxq->stats;
+	rxq_stats_add(out, &rxq->ring_stats);
+	for (r = 1; r < RTE_DIM(rxq->ring); r++)
+		if (rxq->ring[r] != NULL)
+			rxq_stats_add(out, &rxq->ring[r]->stats);
+}
+
+void
+mana_rxq_stats_clear(struct mana_rxq *rxq)
+{
+	uint32_t r;
+
+	memset(&rxq->stats, 0, sizeof(rxq->stats));
+	memset(&rxq->ring_stats, 0, sizeof(rxq->ring_stats));
+	for (r = 1; r < RTE_DIM(rxq->ring); r++)
+		if (rxq->ring[r] != NULL)
+			memset(&rxq->ring[r]->stats, 0, sizeof(rxq->ring[r]->stats));
+}
+
+uint32_t
+mana_rxq_nb_desc(const struct mana_rxq *rxq)
+{
+	uint32_t r, n = 0;
+
+	if (rxq->nb_ring <= 1)
+		return rxq->nb_ring == 1 ? rxq->nb_desc : rxq->nb_desc_setup;
+	for (r = 0; r < rxq->nb_ring; r++)
+		n += rxq->ring[r]->nb_desc;
+	return n;
+}
+
+/*
+ * A sub-ring of @p rxq with @p nb_desc descriptors: a copy of ring 0's
+ * configuration (sized WQEs, mempool, MR table, offloads) with ring state
+ * of its own. NULL when memory is short.
+ */
+static struct mana_rxq *
+rxq_ring_alloc(struct mana_rxq *rxq, uint32_t nb_desc)
+{
+	struct mana_rxq *s;
+
+	s = rte_malloc_socket("mana_rxq_ring", sizeof(*s), RTE_CACHE_LINE_SIZE,
+			      rxq->socket);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, rxq, sizeof(*s));
+	s->desc = rte_zmalloc_socket("mana_rx_desc", nb_desc * sizeof(*s->desc),
+				     RTE_CACHE_LINE_SIZE, rxq->socket);
+	if (s->desc == NULL) {
+		rte_free(s);
+		return NULL;
+	}
+	s->nb_desc = nb_desc;
+	s->desc_mask = nb_desc - 1;
+	s->desc_head = 0;
+	s->desc_tail = 0;
+	memset(&s->pend, 0, sizeof(s->pend));
+	memset(&s->stats, 0, sizeof(s->stats));
+	memset(&s->mr_cache, 0, sizeof(s->mr_cache));
+	s->active = false;
+	s->removed = 0;
+	s->paused = 0;
+	s->in_burst = 0;
+	s->armed = 0;
+	s->cq = NULL;
+	s->wq = NULL;
+	s->channel = NULL;	/* ring 0's channel serves every ring */
+	memset(s->ring, 0, sizeof(s->ring));
+	s->nb_ring = 0;
+	s->ring_next = 0;
+	s->owner = rxq;
+	memset(&s->ring_stats, 0, sizeof(s->ring_stats));
+	return s;
+}
+
+/* Free the sub-rings (not ring 0) of @p rxq; their verbs objects are gone. */
+static void
+rxq_rings_free(struct mana_rxq *rxq)
+{
+	uint32_t r;
+
+	for (r = 1; r < RTE_DIM(rxq->ring); r++) {
+		struct mana_rxq *s = rxq->ring[r];
+
+		if (s == NULL)
+			continue;
+		rxq_stats_add(&rxq->ring_stats, &s->stats);
+		rxq_free_mbufs(s);
+		rte_free(s->desc);
+		rte_free(s);
+		rxq->ring[r] = NULL;
+	}
+	rxq->nb_ring = 0;
+	rxq->ring_next = 0;
 }
 
 int
@@ -73,6 +192,7 @@ mana_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t idx,
 	rxq->nb_desc = n;
 	rxq->desc_mask = n - 1;
 	rxq->nb_desc_req = nb_desc;
+	rxq->nb_desc_setup = n;
 	rxq->socket = socket;
 	rxq->conf = *conf;
 	rxq->conf.offloads |= dev->data->dev_conf.rxmode.offloads;
@@ -93,6 +213,7 @@ mana_dev_rx_queue_release(struct rte_eth_dev *dev, uint16_t idx)
 
 	if (rxq == NULL)
 		return;
+	rxq_rings_free(rxq);
 	rxq_free_mbufs(rxq);
 	rte_free(rxq->desc);
 	rte_free(rxq);
@@ -126,18 +247,6 @@ rx_reta(struct rte_eth_dev *dev, uint16_t reta[MANA_INDIRECT_TABLE_SIZE])
 	}
 }
 
-static bool
-rx_distinct(const uint16_t *t, uint32_t n)
-{
-	uint32_t i, j;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < i; j++)
-			if (t[i] == t[j])
-				return false;
-	return true;
-}
-
 static uint64_t
 rx_hash_fields(uint64_t hf)
 {
@@ -156,12 +265,52 @@ rx_hash_fields(uint64_t hf)
 	return f;
 }
 
-/* Destroy the verbs objects of the RX side; tolerates half-built state. */
+/* Destroy the WQ (@p cq false) or the CQ (@p cq true) of one ring. */
 static void
-rx_destroy(struct rte_eth_dev *dev)
+rxq_ring_destroy(struct mana_rxq *r, bool cq)
+{
+	int ret;
+
+	r->active = false;
+	if (!cq && r->wq != NULL) {
+		ret = ibv_destroy_wq(r->wq);
+		if (ret != 0)
+			DRV_LOG(DEBUG, "ibv_destroy_wq: %s", strerror(ret));
+		r->wq = NULL;
+	}
+	if (cq && r->cq != NULL) {
+		ret = ibv_destroy_cq(r->cq);
+		if (ret != 0)
+			DRV_LOG(DEBUG, "ibv_destroy_cq: %s", strerror(ret));
+		r->cq = NULL;
+	}
+}
+
+/* Acknowledge every event waiting on the queue's completion channel. */
+static void
+rxq_channel_drain(struct mana_rxq *rxq)
+{
+	struct ibv_cq *cq;
+	void *ctx;
+
+	if (rxq->channel == NULL)
+		return;
+	while (ibv_get_cq_event(rxq->channel, &cq, &ctx) == 0)
+		ibv_ack_cq_events(cq, 1);
+}
+
+/*
+ * Destroy the verbs objects of the RX side; tolerates half-built state.
+ * @p keep_channels: the completion channels stay (their fds are in the
+ * application's epoll sets), drained; used when RX is rebuilt while the
+ * port runs.
+ */
+static void
+rx_destroy(struct rte_eth_dev *dev, bool keep_channels)
 {
 	struct mana_priv *priv = mana_priv(dev);
 	uint16_t i;
+	uint32_t r;
 	int ret;
 
 	if (priv->rss_qp != NULL) {
@@ -181,26 +330,28 @@ rx_destroy(struct rte_eth_dev *dev)
 
 		if (rxq == NULL)
 			continue;
-		rxq->active = false;
-		if (rxq->wq != NULL) {
-			ret = ibv_destroy_wq(rxq->wq);
-			if (ret != 0)
-				DRV_LOG(DEBUG, "ibv_destroy_wq: %s", strerror(ret));
-			rxq->wq = NULL;
-		}
-		if (rxq->cq != NULL) {
-			ret = ibv_destroy_cq(rxq->cq);
-			if (ret != 0)
-				DRV_LOG(DEBUG, "ibv_destroy_cq: %s", strerror(ret));
-			rxq->cq = NULL;
-		}
-		if (rxq->channel != NULL) {
+		/* WQs, then the events they caused, then the CQs, then the channel */
+		rxq_ring_destroy(rxq, false);
+		for (r = 1; r < RTE_DIM(rxq->ring); r++)
+			if (rxq->ring[r] != NULL)
+				rxq_ring_destroy(rxq->ring[r], false);
+		rxq_channel_drain(rxq);
+		rxq_ring_destroy(rxq, true);
+		for (r = 1; r < RTE_DIM(rxq->ring); r++)
+			if (rxq->ring[r] != NULL)
+				rxq_ring_destroy(rxq->ring[r], true);
+		if (rxq->channel != NULL && !keep_channels) {
 			ret = ibv_destroy_comp_channel(rxq->channel);
 			if (ret != 0)
 				DRV_LOG(DEBUG, "ibv_destroy_comp_channel: %s", strerror(ret));
 			rxq->channel = NULL;
 		}
+		rxq->armed = 0;
+		rxq_rings_free(rxq);
 		rxq_free_mbufs(rxq);
+		rxq->ring[0] = NULL;
+		rxq->nb_desc = rxq->nb_desc_setup;
+		rxq->desc_mask = rxq->nb_desc - 1;
 	}
 }
 
@@ -231,16 +382,181 @@ rxq_size_wqe(struct rte_eth_dev *dev, struct mana_rxq *rxq)
 	return 0;
 }
 
+/*
+ * Hardware RQs the device lets this port have: the verbs table size, the
+ * RQ count and the CQs left after the TX queues' ones (spec §8).
+ */
+static uint32_t
+rx_max_rq(struct rte_eth_dev *dev)
+{
+	const struct ibv_device_attr_ex *a = &mana_priv(dev)->dev_attr;
+	uint32_t n = MANA_INDIRECT_TABLE_SIZE;
+	uint32_t ntx = dev->data->nb_tx_queues;
+
+	if (a->max_wq_type_rq > 0)
+		n = RTE_MIN(n, a->max_wq_type_rq);
+	if (a->rss_caps.max_rwq_indirection_table_size > 0)
+		n = RTE_MIN(n, a->rss_caps.max_rwq_indirection_table_size);
+	if (a->orig_attr.max_cq > 0)
+		n = RTE_MIN(n, (uint32_t)a->orig_attr.max_cq > ntx ?
+			    (uint32_t)a->orig_attr.max_cq - ntx : 1u);
+	return RTE_MAX(n, 1u);
+}
+
+/*
+ * Point the port at the single-ring fast-path functions when every queue
+ * has at most one RQ, at the multi-ring ones otherwise. On a port that
+ * runs (RETA or key update, recovery) ethdev's copy is updated too.
+ */
+static void
+rx_set_burst(struct rte_eth_dev *dev)
+{
+	bool multi = false;
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		const struct mana_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq != NULL && rxq->nb_ring > 1)
+			multi = true;
+	}
+	dev->rx_pkt_burst = multi ? mana_rx_burst_multi : mana_rx_burst;
+	dev->rx_queue_count = multi ? mana_rx_queue_count_multi : mana_rx_queue_count;
+	dev->rx_descriptor_status = multi ? mana_rx_descriptor_status_multi :
+					    mana_rx_descriptor_status;
+	if (dev->data->dev_started) {
+		struct rte_eth_fp_ops *fp = &rte_eth_fp_ops[dev->data->port_id];
+
+		__atomic_store_n(&fp->rx_pkt_burst, dev->rx_pkt_burst, __ATOMIC_RELEASE);
+		__atomic_store_n(&fp->rx_queue_count, dev->rx_queue_count, __ATOMIC_RELEASE);
+		__atomic_store_n(&fp->rx_descriptor_status, dev->rx_descriptor_status,
+				 __ATOMIC_RELEASE);
+	}
+}
+
+static const char *
+rx_plan_cause(enum mana_rx_plan_cause c)
+{
+	switch (c) {
+	case MANA_RX_PLAN_RQ_LIMIT:
+		return "the device allows fewer RX queues (hardware RQs) than the table's period";
+	case MANA_RX_PLAN_DESC_LIMIT:
+		return "an RX queue has too few descriptors for its share of the table";
+	default:
+		return "";
+	}
+}
+
+/* Create the CQ and WQ of one ring of application queue @p q. */
+static int
+rxq_ring_create(struct rte_eth_dev *dev, struct mana_rxq *rxq, struct mana_rxq *r,
+		uint16_t q)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	r->cq = ibv_create_cq(priv->ctx, (int)r->nb_desc, NULL, rxq->channel, (int)q);
+	if (r->cq == NULL) {
+		ret = -(errno ? errno : ENOMEM);
+		DRV_LOG(ERR, "port %u rxq %u: ibv_create_cq(%u): %s",
+			dev->data->port_id, q, r->nb_desc, strerror(-ret));
+		return ret;
+	}
+	r->wq = ibv_create_wq(priv->ctx, &(struct ibv_wq_init_attr){
+		.wq_type = IBV_WQT_RQ,
+		.max_wr = r->nb_desc,
+		.max_sge = r->nb_sge,
+		.pd = priv->parent_pd,
+		.cq = r->cq,
+	});
+	if (r->wq == NULL) {
+		ret = -(errno ? errno : ENOMEM);
+		DRV_LOG(ERR, "port %u rxq %u: ibv_create_wq(%u WRs, %u SGEs): %s",
+			dev->data->port_id, q, r->nb_desc, r->nb_sge, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* Map one ring onto its hardware RQ and CQ (now that they exist) and fill it. */
+static int
+rxq_ring_open(struct rte_eth_dev *dev, struct mana_rxq *r, uint16_t q)
+{
+	struct manadv_rwq dv_wq;
+	struct manadv_cq dv_cq;
+	struct manadv_obj obj = {
+		.cq = { .in = r->cq, .out = &dv_cq },
+		.rwq = { .in = r->wq, .out = &dv_wq },
+	};
+	int ret;
+
+	ret = manadv_init_obj(&obj, MANADV_OBJ_CQ | MANADV_OBJ_RWQ);
+	if (ret != 0) {
+		DRV_LOG(ERR, "port %u rxq %u: manadv_init_obj: %s",
+			dev->data->port_id, q, strerror(ret));
+		return -ret;
+	}
+	if (dv_cq.count != r->nb_desc || !rte_is_power_of_2(dv_wq.size) ||
+	    dv_wq.size < MANA_MIN_QSIZE ||
+	    dv_wq.size < r->nb_desc * r->wqe_bu * GDMA_WQE_BU_SIZE) {
+		DRV_LOG(ERR, "port %u rxq %u: unexpected queue geometry (CQ %u entries, RQ %u bytes)",
+			dev->data->port_id, q, dv_cq.count, dv_wq.size);
+		return -EPROTO;
+	}
+	r->wq_buf = dv_wq.buf;
+	r->wq_size = dv_wq.size;
+	r->wq_mask = dv_wq.size - 1;
+	r->wq_id = dv_wq.wq_id;
+	r->db_page = dv_wq.db_page;
+	r->wq_head = 0;
+	r->cq_buf = dv_cq.buf;
+	r->cq_id = dv_cq.cq_id;
+	r->cq_log2 = rte_log2_u32(r->nb_desc);
+	r->cq_head = r->nb_desc;	/* spec §2.2: starts at N */
+	r->cq_unreported = 0;
+	r->desc_head = 0;
+	r->desc_tail = 0;
+	r->pend.idx = 0;
+	r->pend.cnt = 0;
+	memset(&r->mr_cache, 0, sizeof(r->mr_cache));
+	if (mana_rx_refill(r) == 0) {
+		DRV_LOG(ERR, "port %u rxq %u: no RX buffer could be posted (mempool %s empty or not registered)",
+			dev->data->port_id, q, r->mp->name);
+		return -ENOMEM;
+	}
+	r->active = true;
+	mana_rx_ring_doorbell(r);
+	return 0;
+}
+
+/*
+ * The RX side (spec §7.2 step 6, §10.3). The table in force decides the
+ * hardware RQs: with P its shortest power-of-two period, RQ j (j < P)
+ * serves application queue reta[j], and the RQs, each once, form the
+ * verbs table of size P that the device replicates over its 64 entries.
+ * An application queue named k times in the period owns k RQs (sub-rings),
+ * which share its descriptors (mana_rx_plan.h).
+ */
 int
 mana_rx_start(struct rte_eth_dev *dev)
 {
 	struct mana_priv *priv = mana_priv(dev);
 	struct ibv_wq *tbl[MANA_INDIRECT_TABLE_SIZE];
-	uint16_t reta[MANA_INDIRECT_TABLE_SIZE];
+	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
+	uint32_t nb_desc[MANA_MAX_QUEUES];
+	uint8_t used[MANA_MAX_QUEUES];
 	uint16_t nq = dev->data->nb_rx_queues;
-	uint32_t period, log2p, i;
+	struct mana_rx_plan plan;
+	uint32_t i, r;
 	int ret;
 
+	if (nq > MANA_MAX_QUEUES)
+		return -EINVAL;
+	if (nq == 0) {
+		/* a TX-only port: no RQ, no RSS QP (the vPort steers nowhere) */
+		rx_set_burst(dev);
+		return 0;
+	}
 	for (i = 0; i < nq; i++) {
 		struct mana_rxq *rxq = dev->data->rx_queues[i];
 
@@ -252,8 +568,46 @@ mana_rx_start(struct rte_eth_dev *dev)
 		ret = rxq_size_wqe(dev, rxq);
 		if (ret != 0)
 			goto err;
+		nb_desc[i] = rxq->nb_desc_setup;
+	}
+
+	rx_reta(dev, want);
+	mana_rx_plan_make(want, nq, rx_max_rq(dev), nb_desc, &plan);
+	if (plan.cause != MANA_RX_PLAN_EXACT && !priv->reta_warned) {
+		if (plan.cause == MANA_RX_PLAN_DESC_LIMIT)
+			DRV_LOG(WARNING, "port %u: %s (rxq %u: %u descriptors, at least %u per hardware RQ): the table in force repeats its first %u entries; give the RX queues more descriptors for the exact table",
+				dev->data->port_id, rx_plan_cause(plan.cause),
+				plan.short_queue, nb_desc[plan.short_queue],
+				MANA_RX_RING_MIN, plan.period);
+		else
+			DRV_LOG(WARNING, "port %u: %s (at most %u): the table in force repeats its first %u entries",
+				dev->data->port_id, rx_plan_cause(plan.cause),
+				rx_max_rq(dev), plan.period);
+		priv->reta_warned = true;
+	}
+	memcpy(priv->reta_eff, plan.reta, sizeof(priv->reta_eff));
+
+	for (i = 0; i < nq; i++) {
+		struct mana_rxq *rxq = dev->data->rx_queues[i];
+		uint32_t k = mana_rx_plan_rings(plan.reta, plan.period, (uint16_t)i);
+		uint32_t d = mana_rx_plan_ring_desc(rxq->nb_desc_setup, k);
+
 		mana_set_alloc_socket(priv, (int)rxq->socket);
-		if (dev->data->dev_conf.intr_conf.rxq) {
+		rxq->owner = NULL;
+		rxq->ring[0] = rxq;
+		rxq->ring_next = 0;
+		rxq->nb_desc = k > 0 ? d : rxq->nb_desc_setup;
+		rxq->desc_mask = rxq->nb_desc - 1;
+		for (r = 1; r < k; r++) {
+			rxq->ring[r] = rxq_ring_alloc(rxq, d);
+			if (rxq->ring[r] == NULL) {
+				ret = -ENOMEM;
+				goto err;
+			}
+		}
+		rxq->nb_ring = (uint16_t)k;
+		if (dev->data->dev_conf.intr_conf.rxq && rxq->channel == NULL) {
+			/* one channel per application queue, shared by its CQs */
 			rxq->channel = ibv_create_comp_channel(priv->ctx);
 			if (rxq->channel == NULL) {
 				ret = -(errno ? errno : ENOMEM);
@@ -261,78 +615,37 @@ mana_rx_start(struct rte_eth_dev *dev)
 					dev->data->port_id, i, strerror(-ret));
 				goto err;
 			}
+			/* drained without blocking (rx_destroy, intr_disable) */
+			ret = fcntl(rxq->channel->fd, F_GETFL);
+			if (ret < 0 || fcntl(rxq->channel->fd, F_SETFL, ret | O_NONBLOCK) < 0) {
+				ret = -errno;
+				DRV_LOG(ERR, "port %u rxq %u: completion channel: %s",
+					dev->data->port_id, i, strerror(-ret));
+				goto err;
+			}
 		}
-		rxq->cq = ibv_create_cq(priv->ctx, (int)rxq->nb_desc, NULL,
-					rxq->channel, (int)i);
-		if (rxq->cq == NULL) {
-			ret = -(errno ? errno : ENOMEM);
-			DRV_LOG(ERR, "port %u rxq %u: ibv_create_cq(%u): %s",
-				dev->data->port_id, i, rxq->nb_desc, strerror(-ret));
-			goto err;
-		}
-		rxq->wq = ibv_create_wq(priv->ctx, &(struct ibv_wq_init_attr){
-			.wq_type = IBV_WQT_RQ,
-			.max_wr = rxq->nb_desc,
-			.max_sge = rxq->nb_sge,
-			.pd = priv->parent_pd,
-			.cq = rxq->cq,
-		});
-		if (rxq->wq == NULL) {
-			ret = -(errno ? errno : ENOMEM);
-			DRV_LOG(ERR, "port %u rxq %u: ibv_create_wq(%u WRs, %u SGEs): %s",
-				dev->data->port_id, i, rxq->nb_desc, rxq->nb_sge,
-				strerror(-ret));
-			goto err;
+		for (r = 0; r < k; r++) {
+			ret = rxq_ring_create(dev, rxq, rxq->ring[r], (uint16_t)i);
+			if (ret != 0)
+				goto err;
 		}
 	}
 
-	/*
-	 * The device replicates a verbs table of 2^k entries over its 64
-	 * (spec §10.3), and mana_ib creates one hardware RQ per entry, so an
-	 * RQ may appear only once. Pass the shortest power-of-two period of
-	 * the table when its entries are distinct; otherwise the largest
-	 * power-of-two set of distinct queues, in table order.
-	 */
-	rx_reta(dev, reta);
-	for (period = 1; period < MANA_INDIRECT_TABLE_SIZE; period <<= 1) {
-		for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
-			if (reta[i] != reta[i & (period - 1)])
-				break;
-		if (i == MANA_INDIRECT_TABLE_SIZE)
-			break;
-	}
-	if (!rx_distinct(reta, period)) {
-		uint16_t uniq[MANA_INDIRECT_TABLE_SIZE];
-		uint32_t m = 0, k;
+	memset(used, 0, sizeof(used));
+	for (i = 0; i < plan.period; i++) {
+		struct mana_rxq *rxq = dev->data->rx_queues[plan.reta[i]];
 
-		for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++) {
-			for (k = 0; k < m; k++)
-				if (uniq[k] == reta[i])
-					break;
-			if (k == m)
-				uniq[m++] = reta[i];
-		}
-		period = rte_align32prevpow2(m);
-		for (i = 0; i < MANA_INDIRECT_TABLE_SIZE; i++)
-			reta[i] = uniq[i & (period - 1)];
-		if (!priv->reta_warned)
-			DRV_LOG(WARNING, "port %u: the device steers to each RX queue at most once in a power-of-two table: RSS spreads over %u of the %u queues in the table (queues %u..)",
-				dev->data->port_id, period, m, uniq[0]);
-		priv->reta_warned = true;
+		tbl[i] = rxq->ring[used[plan.reta[i]]++]->wq;
 	}
-	memcpy(priv->reta_eff, reta, sizeof(priv->reta_eff));
-	log2p = rte_log2_u32(period);
-	for (i = 0; i < period; i++)
-		tbl[i] = ((struct mana_rxq *)dev->data->rx_queues[reta[i]])->wq;
 	priv->ind_table = ibv_create_rwq_ind_table(priv->ctx,
 		&(struct ibv_rwq_ind_table_init_attr){
-			.log_ind_tbl_size = log2p,
+			.log_ind_tbl_size = rte_log2_u32(plan.period),
 			.ind_tbl = tbl,
 		});
 	if (priv->ind_table == NULL) {
 		ret = -(errno ? errno : ENOMEM);
 		DRV_LOG(ERR, "port %u: ibv_create_rwq_ind_table(%u entries): %s",
-			dev->data->port_id, period, strerror(-ret));
+			dev->data->port_id, plan.period, strerror(-ret));
 		goto err;
 	}
 	priv->rss_qp = ibv_create_qp_ex(priv->ctx, &(struct ibv_qp_init_attr_ex){
@@ -355,77 +668,31 @@ mana_rx_start(struct rte_eth_dev *dev)
 				dev->data->port_id, priv->ifname, priv->ifname,
 				strerror(-ret));
 		else
-			DRV_LOG(ERR, "port %u: RSS QP over %u RX queues (table of %u): %s",
-				dev->data->port_id, nq, period, strerror(-ret));
+			DRV_LOG(ERR, "port %u: RSS QP over %u RX queues (%u hardware RQs): %s",
+				dev->data->port_id, nq, plan.period, strerror(-ret));
 		goto err;
 	}
 
 	for (i = 0; i < nq; i++) {
 		struct mana_rxq *rxq = dev->data->rx_queues[i];
-		struct manadv_rwq dv_wq;
-		struct manadv_cq dv_cq;
-		struct manadv_obj obj = {
-			.cq = { .in = rxq->cq, .out = &dv_cq },
-			.rwq = { .in = rxq->wq, .out = &dv_wq },
-		};
-		uint32_t k;
 
-		ret = manadv_init_obj(&obj, MANADV_OBJ_CQ | MANADV_OBJ_RWQ);
-		if (ret != 0) {
-			ret = -ret;
-			DRV_LOG(ERR, "port %u rxq %u: manadv_init_obj: %s",
-				dev->data->port_id, i, strerror(-ret));
-			goto err;
+		for (r = 0; r < rxq->nb_ring; r++) {
+			ret = rxq_ring_open(dev, rxq->ring[r], (uint16_t)i);
+			if (ret != 0)
+				goto err;
 		}
-		rxq->active = false;
-		for (k = 0; k < period; k++)
-			if (reta[k] == i)
-				rxq->active = true;
-		if (!rxq->active)
-			continue;	/* no hardware RQ: nothing to post */
-		if (dv_cq.count != rxq->nb_desc || !rte_is_power_of_2(dv_wq.size) ||
-		    dv_wq.size < MANA_MIN_QSIZE ||
-		    dv_wq.size < rxq->nb_desc * rxq->wqe_bu * GDMA_WQE_BU_SIZE) {
-			DRV_LOG(ERR, "port %u rxq %u: unexpected queue geometry (CQ %u entries, RQ %u bytes)",
-				dev->data->port_id, i, dv_cq.count, dv_wq.size);
-			ret = -EPROTO;
-			goto err;
-		}
-		rxq->wq_buf = dv_wq.buf;
-		rxq->wq_size = dv_wq.size;
-		rxq->wq_mask = dv_wq.size - 1;
-		rxq->wq_id = dv_wq.wq_id;
-		rxq->db_page = dv_wq.db_page;
-		rxq->wq_head = 0;
-		rxq->cq_buf = dv_cq.buf;
-		rxq->cq_id = dv_cq.cq_id;
-		rxq->cq_log2 = rte_log2_u32(rxq->nb_desc);
-		rxq->cq_head = rxq->nb_desc;	/* spec §2.2: starts at N */
-		rxq->cq_unreported = 0;
-		rxq->desc_head = 0;
-		rxq->desc_tail = 0;
-		rxq->pend.idx = 0;
-		rxq->pend.cnt = 0;
-		memset(&rxq->mr_cache, 0, sizeof(rxq->mr_cache));
-		if (mana_rx_refill(rxq) == 0) {
-			DRV_LOG(ERR, "port %u rxq %u: no RX buffer could be posted (mempool %s empty or not registered)",
-				dev->data->port_id, i, rxq->mp->name);
-			ret = -ENOMEM;
-			goto err;
-		}
-		rxq->active = true;
-		mana_rx_ring_doorbell(rxq);
 	}
+	rx_set_burst(dev);
 	return 0;
 err:
-	rx_destroy(dev);
+	rx_destroy(dev, false);
 	return ret;
 }
 
 void
 mana_rx_stop(struct rte_eth_dev *dev)
 {
-	rx_destroy(dev);
+	rx_destroy(dev, false);
 }
 
 /* Take every RX queue away from the bursts and wait for them to leave. */
@@ -439,7 +706,11 @@ rx_pause(struct rte_eth_dev *dev, uint8_t paused)
 
 		if (rxq == NULL)
 			continue;
-		__atomic_store_n(&rxq->paused, paused, __ATOMIC_RELAXED);
+		/* releasing: the rebuilt rings are visible before the queue is */
+		if (paused)
+			__atomic_store_n(&rxq->paused, paused, __ATOMIC_RELAXED);
+		else
+			__atomic_store_n(&rxq->paused, paused, __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (!paused)
 			continue;
@@ -454,7 +725,7 @@ mana_rx_restart(struct rte_eth_dev *dev)
 	int ret;
 
 	rx_pause(dev, 1);
-	rx_destroy(dev);
+	rx_destroy(dev, true);
 	ret = mana_rx_start(dev);
 	rx_pause(dev, 0);
 	if (ret != 0)

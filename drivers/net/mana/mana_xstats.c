@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The dpdk-mana authors
  *
- * Basic, per-queue and extended statistics from the queues' burst counters.
+ * Basic, per-queue and extended statistics from the queues' burst counters
+ * (an RX queue's summed over its hardware RQs).
  */
 
 #include <stddef.h>
@@ -66,17 +67,19 @@ mana_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct mana_rxq *rxq = dev->data->rx_queues[i];
+		struct mana_rxq_stats rs;
 
 		if (rxq == NULL)
 			continue;
-		st->ipackets += rxq->stats.packets;
-		st->ibytes += rxq->stats.bytes;
-		st->ierrors += rxq->stats.errors + rxq->stats.truncated;
-		st->rx_nombuf += rxq->stats.nombuf;
+		mana_rxq_stats_sum(rxq, &rs);	/* over the queue's hardware RQs */
+		st->ipackets += rs.packets;
+		st->ibytes += rs.bytes;
+		st->ierrors += rs.errors + rs.truncated;
+		st->rx_nombuf += rs.nombuf;
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[i] = rxq->stats.packets;
-			st->q_ibytes[i] = rxq->stats.bytes;
-			st->q_errors[i] = rxq->stats.errors + rxq->stats.truncated;
+			st->q_ipackets[i] = rs.packets;
+			st->q_ibytes[i] = rs.bytes;
+			st->q_errors[i] = rs.errors + rs.truncated;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -104,7 +107,7 @@ mana_dev_stats_reset(struct rte_eth_dev *dev)
 		struct mana_rxq *rxq = dev->data->rx_queues[i];
 
 		if (rxq != NULL)
-			memset(&rxq->stats, 0, sizeof(rxq->stats));
+			mana_rxq_stats_clear(rxq);
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct mana_txq *txq = dev->data->tx_queues[i];
@@ -152,11 +155,14 @@ mana_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		return (int)total;
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct mana_rxq *rxq = dev->data->rx_queues[i];
+		struct mana_rxq_stats rs;
 
+		if (rxq != NULL)
+			mana_rxq_stats_sum(rxq, &rs);	/* over the queue's hardware RQs */
 		for (j = 0; j < N_RX; j++, k++) {
 			xs[k].id = k;
 			xs[k].value = rxq == NULL ? 0 : *(const uint64_t *)
-				((const uint8_t *)&rxq->stats + mana_rx_xstats[j].off);
+				((const uint8_t *)&rs + mana_rx_xstats[j].off);
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
