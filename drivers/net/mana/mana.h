@@ -304,6 +304,8 @@ struct mana_priv {
 	bool recovering;		/**< service reset in progress */
 	bool restart_after_recovery;
 	uint64_t recover_deadline;	/**< TSC */
+	uint32_t recover_timeout_ms;	/**< devarg recovery_timeout_ms */
+	uint32_t recover_poll_us;	/**< next poll interval, doubles */
 	bool started;
 	bool admin_down;
 	bool ptypes_off;		/**< application asked for no packet types */
@@ -441,8 +443,15 @@ uint32_t mana_tx_reap(struct mana_txq *txq, uint32_t budget);
 
 /* ----------------------------------------------------------- mana.c ----- */
 
-#define MANA_RECOVER_POLL_US	(500 * 1000)
-#define MANA_RECOVER_MAX_S	120	/* probing after a rescan can take 100 s */
+/* Polls for the IB device after a reset: 10 ms, doubling up to 500 ms. */
+#define MANA_RECOVER_POLL_MIN_US	(10 * 1000)
+#define MANA_RECOVER_POLL_MAX_US	(500 * 1000)
+/* Default recovery_timeout_ms: probing after a rescan can take 100 s. */
+#define MANA_RECOVER_TIMEOUT_MS		120000u
+#define MANA_RECOVER_TIMEOUT_MAX_MS	3600000u
+
+/** Start recovering @p dev from a service reset (interrupt thread). */
+void mana_recover_begin(struct rte_eth_dev *dev);
 
 /** Alarm callback that rebuilds a port after a service reset. */
 void mana_recover_alarm(void *arg);

@@ -128,14 +128,10 @@ mana_intr_handler(void *arg)
 		}
 		if (mana_pci_present(priv) && !priv->recovering) {
 			/* service reset: the function stays, the IB device returns */
-			DRV_LOG(WARNING, "port %u: %s reset (IBV_EVENT_DEVICE_FATAL): recovering",
-				dev->data->port_id, priv->ibdev_name);
-			priv->recovering = true;
-			priv->restart_after_recovery = priv->started;
-			priv->recover_deadline = rte_get_timer_cycles() +
-				rte_get_timer_hz() * MANA_RECOVER_MAX_S;
-			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_ERR_RECOVERING, NULL);
-			rte_eal_alarm_set(MANA_RECOVER_POLL_US, mana_recover_alarm, dev);
+			DRV_LOG(WARNING, "port %u: %s reset (IBV_EVENT_DEVICE_FATAL): recovering for up to %u ms",
+				dev->data->port_id, priv->ibdev_name,
+				priv->recover_timeout_ms);
+			mana_recover_begin(dev);
 			return;
 		}
 		DRV_LOG(ERR, "port %u: %s removed (IBV_EVENT_DEVICE_FATAL): close the port; it can be probed again when the function returns",
