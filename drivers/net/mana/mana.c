@@ -1147,6 +1147,8 @@ mana_recover_alarm(void *arg)
 		return;
 	if (!mana_pci_present(priv)) {
 		/* the reset turned into a removal */
+		DRV_LOG(ERR, "port %u: %s was removed, not reset: close the port; it can be probed again when the function returns",
+			dev->data->port_id, priv->pci_dev->device.name);
 		priv->recovering = false;
 		mana_notify_removal(dev);
 		return;
