@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
@@ -1118,6 +1119,65 @@ test_removed_ops(void)
 	return ret;
 }
 
+static void
+pci_remove_event(void *arg __rte_unused)
+{
+	rte_dev_event_callback_process(cur_pci, RTE_DEV_EVENT_REMOVE);
+}
+
+/*
+ * PCI removal reported by EAL's device-event monitor (as netvsc runs it)
+ * before the verbs context says anything: one RMV per port, from the
+ * interrupt thread; the DEVICE_FATAL that follows adds no event.
+ */
+static int
+test_pci_event(void)
+{
+	bool removed;
+	unsigned int i;
+	int ret;
+
+	MTEST_ASSERT(rte_lcore_count() >= 2, "needs two lcores (-l 0,1)");
+	ret = initial_detach();
+	if (ret == MTEST_SUCCESS)
+		ret = bring_up(true);
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	/* alarms run on the interrupt thread, where EAL delivers device events */
+	MTEST_ASSERT_EQ(rte_eal_alarm_set(1000, pci_remove_event, NULL), 0);
+	WAIT_EVENT(rmv, "PCI removal event");
+	ret = events_expect(1, 0, 0, 0, "PCI removal event");
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	MTEST_ASSERT_EQ(emu.remove(0), 0);
+	rte_delay_us_sleep(200 * 1000);
+	ret = events_expect(0, 0, 0, 0, "DEVICE_FATAL after the PCI event");
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	for (i = 0; i < 2; i++) {
+		ret = master_detach(&masters[i], &removed);
+		if (ret != MTEST_SUCCESS)
+			return ret;
+	}
+	MTEST_ASSERT(removed, "device not removed");
+	for (i = 0; i < 2; i++)
+		MTEST_ASSERT(masters[i].gated_violations == 0,
+			     "%s: bursts moved packets after the removal", masters[i].name);
+	ret = usage_check(&base_detached, "after rte_dev_remove");
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	MTEST_ASSERT_EQ(emu.readd(0, NULL), 0);
+	__atomic_store_n(&traffic_run, false, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	ret = bring_up(true);
+	if (ret == MTEST_SUCCESS)
+		ret = all_down();
+	if (ret == MTEST_SUCCESS)
+		ret = usage_check(&base_detached, "after re-add and close");
+	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations: %s", violations());
+	return ret;
+}
+
 /* ---------------------------------------------- recovery restores config */
 
 static const uint8_t rec_key[MANA_HASH_KEY_SIZE] = {
@@ -1128,6 +1188,7 @@ static const uint8_t rec_key[MANA_HASH_KEY_SIZE] = {
 };
 
 #define REC_RXQ		4
+static uint64_t rec_hf;		/* RSS types configured on the receiver */
 #define REC_MTU		3000
 #define REC_BIG		2600	/* frame bytes: fits MTU 3000, not 1500 */
 
@@ -1159,6 +1220,7 @@ rec_setup(uint16_t pa, uint16_t pb)
 	conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)rec_key;
 	conf.rx_adv_conf.rss_conf.rss_key_len = MANA_HASH_KEY_SIZE;
 	conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads;
+	rec_hf = info.flow_type_rss_offloads;
 	MTEST_ASSERT_EQ(rte_eth_dev_configure(pb, REC_RXQ, 1, &conf), 0);
 	rxc = info.default_rxconf;
 	rxc.offloads = conf.rxmode.offloads;
@@ -1228,7 +1290,8 @@ rec_verify(uint16_t pa, uint16_t pb, const char *when)
 	rss.rss_key_len = sizeof(key);
 	MTEST_ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(pb, &rss), 0);
 	MTEST_ASSERT(memcmp(key, rec_key, MANA_HASH_KEY_SIZE) == 0, "%s: RSS key changed", when);
-	MTEST_ASSERT(rss.rss_hf != 0, "%s: no RSS types", when);
+	MTEST_ASSERT(rss.rss_hf == rec_hf, "%s: RSS types %#" PRIx64 ", configured %#" PRIx64,
+		     when, rss.rss_hf, rec_hf);
 	memset(reta, 0, sizeof(reta));
 	for (i = 0; i < RTE_DIM(reta); i++)
 		reta[i].mask = UINT64_MAX;
@@ -1276,6 +1339,11 @@ rec_verify(uint16_t pa, uint16_t pb, const char *when)
 		if (p != flat)
 			memcpy(flat, p, len);
 		sport = ((uint32_t)flat[34] << 8) | flat[35];
+		if (len != (sport == 3000 ? REC_BIG : 200u)) {
+			rte_pktmbuf_free_bulk(got, n);
+			MTEST_FAIL("%s: packet %u of %u bytes, %u sent", when, i, len,
+				   sport == 3000 ? REC_BIG : 200u);
+		}
 		ok = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
 		     (m->vlan_tci & 0xfff) == 100 + (sport - 3000) / 13;
 		if (!ok) {
@@ -1448,6 +1516,7 @@ static const struct mtest_case cases[] = {
 	{ "netvsc", test_netvsc },
 	{ "vports", test_vports },
 	{ "removed_ops", test_removed_ops },
+	{ "pci_event", test_pci_event },
 	{ "recovery", test_recovery },
 	{ "recovery_failed", test_recovery_failed },
 	{ "devargs", test_devargs },

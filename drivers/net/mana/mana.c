@@ -467,6 +467,7 @@ mana_dev_close(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		mana_dev_tx_queue_release(dev, i);
 	mana_intr_uninstall(dev);
+	mana_dev_event_uninstall(dev);
 	mana_priv_release(priv);
 	return 0;
 }
@@ -975,6 +976,9 @@ mana_probe_port(struct rte_pci_device *pci_dev, struct ibv_device *ibdev,
 	if (ret != 0)
 		INIT_LOG(WARNING, "%s: no async events, removal will not be detected: %s",
 			 name, strerror(-ret));
+	ret = mana_dev_event_install(dev);
+	if (ret != 0)
+		INIT_LOG(WARNING, "%s: no PCI removal events: %s", name, strerror(-ret));
 	rte_eth_dev_probing_finish(dev);
 	INIT_LOG(INFO, "%s: port %u, %s port %u (%s) MAC " RTE_ETHER_ADDR_PRT_FMT,
 		 name, dev->data->port_id, ibdev->name, port, ifname,
@@ -1041,6 +1045,8 @@ mana_reopen(struct rte_eth_dev *dev)
 	unsigned int p;
 	int n, ret = -ENODEV;
 
+	if (priv->pci_removed)
+		return -ENODEV;
 	list = ibv_get_device_list(&n);
 	if (list == NULL)
 		return -ENODEV;
@@ -1145,7 +1151,7 @@ mana_recover_alarm(void *arg)
 
 	if (!priv->recovering)
 		return;
-	if (!mana_pci_present(priv)) {
+	if (priv->pci_removed || !mana_pci_present(priv)) {
 		/* the reset turned into a removal */
 		DRV_LOG(ERR, "port %u: %s was removed, not reset: close the port; it can be probed again when the function returns",
 			dev->data->port_id, priv->pci_dev->device.name);

@@ -299,6 +299,8 @@ struct mana_priv {
 
 	struct rte_intr_handle *intr_handle;	/**< async events */
 	bool intr_registered;
+	bool dev_event_registered;	/**< EAL device-event callback */
+	bool pci_removed;		/**< EAL reported the function's removal */
 	volatile uint8_t removed;
 	bool rmv_notified;
 	bool recovering;		/**< service reset in progress */
@@ -472,6 +474,16 @@ int mana_intr_install(struct rte_eth_dev *dev);
 
 /** Stop watching the async-event fd. */
 void mana_intr_uninstall(struct rte_eth_dev *dev);
+
+/**
+ * Follow EAL's device events for the port's PCI function (delivered when
+ * the application runs rte_dev_event_monitor_start(), as netvsc does).
+ * 0 on success, a negative errno value otherwise.
+ */
+int mana_dev_event_install(struct rte_eth_dev *dev);
+
+/** Stop following EAL's device events. */
+void mana_dev_event_uninstall(struct rte_eth_dev *dev);
 
 /**
  * Mark every queue of @p dev removed and wait until no burst is inside

@@ -11,9 +11,11 @@
 
 #include <rte_alarm.h>
 #include <rte_cycles.h>
+#include <rte_dev.h>
 #include <rte_interrupts.h>
 #include <rte_pause.h>
 #include <rte_malloc.h>
+#include <bus_pci_driver.h>
 
 #include "mana.h"
 
@@ -126,7 +128,7 @@ mana_intr_handler(void *arg)
 							     dev, NULL);
 			priv->intr_registered = false;
 		}
-		if (mana_pci_present(priv) && !priv->recovering) {
+		if (!priv->pci_removed && mana_pci_present(priv) && !priv->recovering) {
 			/* service reset: the function stays, the IB device returns */
 			DRV_LOG(WARNING, "port %u: %s reset (IBV_EVENT_DEVICE_FATAL): recovering for up to %u ms",
 				dev->data->port_id, priv->ibdev_name,
@@ -142,6 +144,57 @@ mana_intr_handler(void *arg)
 	if (lsc)
 		DRV_LOG(DEBUG, "port %u: verbs port state changed (the kernel interface's, not the vPort's)",
 			dev->data->port_id);
+}
+
+/*
+ * EAL's device event (a kernel uevent on the interrupt thread): the PCI
+ * function is going away. The verbs context may not have said so yet.
+ */
+static void
+mana_dev_event_cb(const char *name, enum rte_dev_event_type type, void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct mana_priv *priv = mana_priv(dev);
+
+	if (type != RTE_DEV_EVENT_REMOVE || priv->pci_removed)
+		return;
+	DRV_LOG(ERR, "port %u: %s removed (PCI removal event): close the port; it can be probed again when the function returns",
+		dev->data->port_id, name);
+	priv->pci_removed = true;
+	priv->recovering = false;
+	rte_eal_alarm_cancel(mana_recover_alarm, dev);
+	mana_mark_removed(dev);
+	mana_notify_removal(dev);
+}
+
+int
+mana_dev_event_install(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	ret = rte_dev_event_callback_register(priv->pci_dev->device.name,
+					      mana_dev_event_cb, dev);
+	if (ret == 0)
+		priv->dev_event_registered = true;
+	return ret;
+}
+
+void
+mana_dev_event_uninstall(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	if (!priv->dev_event_registered)
+		return;
+	do {
+		ret = rte_dev_event_callback_unregister(priv->pci_dev->device.name,
+							mana_dev_event_cb, dev);
+		if (ret == -EAGAIN)
+			rte_delay_ms(1);
+	} while (ret == -EAGAIN);
+	priv->dev_event_registered = false;
 }
 
 int
