@@ -1421,6 +1421,50 @@ test_recovery(void)
 }
 
 /*
+ * The application stops a port while the PMD recovers it (the recovery
+ * goes on without restarting that port), then starts it again: the
+ * configuration is in force on both ports.
+ */
+static int
+test_recovery_stop(void)
+{
+	struct rte_eth_link link;
+	uint16_t pa, pb;
+	int ret;
+
+	MTEST_ASSERT_EQ(find_unowned_by_mac(&masters[0].mac, &pa), 0);
+	MTEST_ASSERT_EQ(find_unowned_by_mac(&masters[1].mac, &pb), 0);
+	owner_of_port[pa] = 1;
+	owner_of_port[pb] = 2;
+	ret = rec_setup(pa, pb);
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	MTEST_ASSERT_EQ(emu.reset(0, 200), 0);
+	WAIT_EVENT(recovering, "reset");
+	MTEST_ASSERT_EQ(rte_eth_dev_stop(pb), 0);
+	WAIT_EVENT(success, "reset");
+	ret = events_expect(0, 1, 1, 0, "reset with a stop");
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	MTEST_ASSERT(rte_eth_link_get_nowait(pb, &link) == 0 &&
+		     link.link_status == RTE_ETH_LINK_DOWN, "stopped port restarted by the recovery");
+	MTEST_ASSERT_EQ(rte_eth_dev_start(pb), 0);
+	ret = rec_verify(pa, pb, "after recovery and restart");
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	MTEST_ASSERT_EQ(rte_eth_dev_stop(pa), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_stop(pb), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_close(pa), 0);
+	MTEST_ASSERT_EQ(rte_eth_dev_close(pb), 0);
+	MTEST_ASSERT(rte_mempool_in_use_count(pool) == 0, "%u mbufs in use after close",
+		     rte_mempool_in_use_count(pool));
+	MTEST_ASSERT(emu_count("live_contexts") == 0 && emu_count("live_objects") == 0 &&
+		     emu_count("live_channels") == 0, "emulator objects left after close");
+	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations: %s", violations());
+	return MTEST_SUCCESS;
+}
+
+/*
  * Service reset whose IB device does not come back within
  * recovery_timeout_ms (devargs of this run: 300 ms): ERR_RECOVERING, then
  * RECOVERY_FAILED no earlier than the timeout, then removal semantics.
@@ -1519,6 +1563,7 @@ static const struct mtest_case cases[] = {
 	{ "pci_event", test_pci_event },
 	{ "recovery", test_recovery },
 	{ "recovery_failed", test_recovery_failed },
+	{ "recovery_stop", test_recovery_stop },
 	{ "devargs", test_devargs },
 };
 

@@ -404,8 +404,9 @@ err_tx:
 	return ret;
 }
 
-static int
-mana_dev_stop(struct rte_eth_dev *dev)
+/* Stop the port's queues; no burst may run on it. */
+static void
+mana_port_stop(struct rte_eth_dev *dev)
 {
 	struct mana_priv *priv = mana_priv(dev);
 	struct rte_eth_link link = { .link_status = RTE_ETH_LINK_DOWN };
@@ -421,6 +422,26 @@ mana_dev_stop(struct rte_eth_dev *dev)
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	priv->started = false;
 	rte_eth_linkstatus_set(dev, &link);
+}
+
+/*
+ * eth_dev_ops dev_stop. During a recovery the recovery alarm owns the
+ * verbs objects: wait for it to be idle, stop, and let the recovery go on
+ * without restarting the port.
+ */
+static int
+mana_dev_stop(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	bool recovering = priv->recovering;
+
+	if (recovering)
+		rte_eal_alarm_cancel(mana_recover_alarm, dev);
+	mana_port_stop(dev);
+	if (recovering && priv->recovering) {
+		priv->restart_after_recovery = false;
+		rte_eal_alarm_set(priv->recover_poll_us, mana_recover_alarm, dev);
+	}
 	return 0;
 }
 
@@ -461,7 +482,7 @@ mana_dev_close(struct rte_eth_dev *dev)
 	priv->recovering = false;
 	rte_eal_alarm_cancel(mana_recover_alarm, dev);
 	if (priv->started)
-		mana_dev_stop(dev);
+		mana_port_stop(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		mana_dev_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
@@ -1083,7 +1104,7 @@ mana_teardown(struct rte_eth_dev *dev)
 	struct mana_priv *priv = mana_priv(dev);
 
 	if (priv->started)
-		mana_dev_stop(dev);
+		mana_port_stop(dev);
 	mana_intr_uninstall(dev);
 	mana_priv_release(priv);
 }
