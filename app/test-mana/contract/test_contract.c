@@ -701,6 +701,32 @@ events_expect(unsigned int rmv, unsigned int rec, unsigned int ok, unsigned int 
 static struct usage base_detached;
 static unsigned int n_reset, n_remove, n_moved, n_rmv_via_recovering;
 
+/* Statistics as a master merges them: totals are the sums of the queues. */
+static int
+stats_check(void)
+{
+	unsigned int i, q;
+
+	for (i = 0; i < 2; i++) {
+		struct rte_eth_stats st;
+		uint64_t rx = 0, rxb = 0;
+
+		MTEST_ASSERT_EQ(rte_eth_stats_get(masters[i].port, &st), 0);
+		for (q = 0; q < NB_RXQ; q++) {
+			rx += st.q_ipackets[q];
+			rxb += st.q_ibytes[q];
+		}
+		MTEST_ASSERT(st.ipackets > 0 && st.ipackets == rx && st.ibytes == rxb &&
+			     st.opackets > 0 && st.opackets == st.q_opackets[0] &&
+			     st.obytes == st.q_obytes[0],
+			     "%s: stats rx %" PRIu64 "/%" PRIu64 " (queues %" PRIu64 "/%" PRIu64
+			     "), tx %" PRIu64 "/%" PRIu64 " (queue %" PRIu64 "/%" PRIu64 ")",
+			     masters[i].name, st.ipackets, st.ibytes, rx, rxb, st.opackets,
+			     st.obytes, st.q_opackets[0], st.q_obytes[0]);
+	}
+	return MTEST_SUCCESS;
+}
+
 static int
 cycle_removal(unsigned int cycle, bool move)
 {
@@ -708,6 +734,9 @@ cycle_removal(unsigned int cycle, bool move)
 	bool removed;
 	int ret;
 
+	ret = stats_check();
+	if (ret != MTEST_SUCCESS)
+		return ret;
 	MTEST_ASSERT_EQ(emu.remove(0), 0);
 	WAIT_EVENT(rmv, "removal");
 	if (EVLOAD(&masters[0], ev_recovering) != masters[0].seen_recovering)
@@ -755,6 +784,7 @@ static struct usage base_attached;
 static int
 cycle_reset(void)
 {
+	struct usage u;
 	unsigned int i;
 	int ret;
 
@@ -774,6 +804,12 @@ cycle_reset(void)
 	if (ret != MTEST_SUCCESS)
 		return ret;
 	/* the old device's objects are gone, the new ones are as many */
+	usage_get(&u);
+	MTEST_ASSERT(u.heap_allocs == base_attached.heap_allocs &&
+		     u.heap_bytes == base_attached.heap_bytes,
+		     "rte_malloc after recovery: %" PRIu64 " allocations / %" PRIu64
+		     " bytes, %" PRIu64 " / %" PRIu64 " before", u.heap_allocs, u.heap_bytes,
+		     base_attached.heap_allocs, base_attached.heap_bytes);
 	MTEST_ASSERT(emu_count("live_contexts") == base_attached.emu_ctx &&
 		     emu_count("live_objects") == base_attached.emu_obj &&
 		     emu_count("live_channels") == base_attached.emu_chan,
