@@ -481,6 +481,7 @@ mana_dev_close(struct rte_eth_dev *dev)
 		return 0;
 	priv->recovering = false;
 	rte_eal_alarm_cancel(mana_recover_alarm, dev);
+	rte_eal_alarm_cancel(mana_rmv_alarm, dev);
 	if (priv->started)
 		mana_port_stop(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -1143,8 +1144,9 @@ mana_recover_begin(struct rte_eth_dev *dev)
 	priv->recover_deadline = rte_get_timer_cycles() +
 		rte_get_timer_hz() * priv->recover_timeout_ms / 1000;
 	priv->recover_poll_us = MANA_RECOVER_POLL_MIN_US;
-	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_ERR_RECOVERING, NULL);
+	/* armed first: a callback that closes the port cancels it */
 	rte_eal_alarm_set(priv->recover_poll_us, mana_recover_alarm, dev);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_ERR_RECOVERING, NULL);
 }
 
 bool

@@ -164,7 +164,18 @@ mana_dev_event_cb(const char *name, enum rte_dev_event_type type, void *arg)
 	priv->recovering = false;
 	rte_eal_alarm_cancel(mana_recover_alarm, dev);
 	mana_mark_removed(dev);
-	mana_notify_removal(dev);
+	/*
+	 * Raise RMV from an alarm (the same thread) rather than from inside
+	 * this callback, which close would otherwise wait for.
+	 */
+	if (rte_eal_alarm_set(1, mana_rmv_alarm, dev) != 0)
+		mana_notify_removal(dev);
+}
+
+void
+mana_rmv_alarm(void *arg)
+{
+	mana_notify_removal(arg);
 }
 
 int
