@@ -7,9 +7,11 @@
 
 /*
  * Runs under the emulator CLI with three vPorts on one function (0 and 1
- * wired back to back, 2 unwired and left out by the devargs):
- *   mana-emu --ports 3 --opt wire2=none --strict -- test-mana-contract \
- *       -l 0,1 -a 7870:00:00.0,mac=<vPort 0>,mac=<vPort 1> ... -- <case>
+ * wired back to back, 2 unwired and left out by the devargs), see
+ * run_contract.sh:
+ *   mana-emu --ports 3 --opt wire0=pair --opt wire1=pair --opt wire2=none \
+ *       --strict -- test-mana-contract -l 0,1 \
+ *       -a 7870:00:00.0,mac=<vPort 0>,mac=<vPort 1> ... -- <case>
  * Only the public ethdev/EAL API touches the PMD; faults come from the
  * emulator's control API (emu/verbs/mana_emu.h), found with dlsym().
  *
@@ -537,20 +539,22 @@ master_detach(struct master *m, bool *removed)
 
 /* The other master's VF, of the same rte_device, while this one is gone. */
 static int
-other_port_sane(const struct master *o)
+other_port_sane(struct master *o)
 {
 	struct rte_eth_stats st;
 	struct rte_mbuf *b[4];
+	uint16_t n;
 
 	MTEST_ASSERT(rte_eth_dev_is_valid_port(o->port), "%s: port %u gone with the other port",
 		     o->name, o->port);
 	MTEST_ASSERT_EQ(rte_eth_stats_get(o->port, &st), 0);
 	MTEST_ASSERT(device_ports(o->rdev) == 1, "%u ports on the device", device_ports(o->rdev));
 	/* its bursts are gated (the function is gone), and do not crash */
-	rte_rwlock_read_lock((rte_rwlock_t *)(uintptr_t)&o->vf_lock);
-	if (o->attached)
-		MTEST_ASSERT(rte_eth_rx_burst(o->port, 0, b, 4) == 0, "rx on a removed VF");
-	rte_rwlock_read_unlock((rte_rwlock_t *)(uintptr_t)&o->vf_lock);
+	rte_rwlock_read_lock(&o->vf_lock);
+	n = o->attached ? rte_eth_rx_burst(o->port, 0, b, 4) : 0;
+	rte_rwlock_read_unlock(&o->vf_lock);
+	rte_pktmbuf_free_bulk(b, n);
+	MTEST_ASSERT(n == 0, "rx on a removed VF returned %u packets", n);
 	return MTEST_SUCCESS;
 }
 
