@@ -825,6 +825,51 @@ cycle_reset(void)
 	return MTEST_SUCCESS;
 }
 
+/*
+ * A reset the device does not come back from within recovery_timeout_ms
+ * (1000 ms in the devargs of this run, which must survive every re-add):
+ * ERR_RECOVERING, RECOVERY_FAILED, then netvsc's full removal and, once the
+ * function has an IB device again, the re-add.
+ */
+static unsigned int n_failed;
+
+static int
+cycle_failed_reset(unsigned int cycle)
+{
+	unsigned int first = cycle & 1;
+	bool removed;
+	int ret;
+
+	MTEST_ASSERT_EQ(emu.reset(0, 60000), 0);
+	WAIT_EVENT(recovering, "reset that fails");
+	masters[0].tx_on_vf = 0;
+	masters[1].tx_on_vf = 0;
+	WAIT_EVENT(failed, "reset that fails");
+	ret = events_expect(0, 1, 0, 1, "failed recovery");
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	ret = master_detach(&masters[first], &removed);
+	if (ret == MTEST_SUCCESS)
+		ret = master_detach(&masters[!first], &removed);
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	MTEST_ASSERT(removed, "the device was not removed with its last port");
+	ret = usage_check(&base_detached, "after a failed recovery and rte_dev_remove");
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	/* the function's IB device returns (end of the reset) */
+	MTEST_ASSERT_EQ(emu.readd(0, NULL), 0);
+	ret = hot_add();
+	if (ret == MTEST_SUCCESS)
+		ret = master_attach(&masters[0]);
+	if (ret == MTEST_SUCCESS)
+		ret = master_attach(&masters[1]);
+	if (ret != MTEST_SUCCESS)
+		return ret;
+	n_failed++;
+	return wait_flow(16, "after re-add following a failed recovery");
+}
+
 /* Stop the traffic lcore and take both VFs down; device removed. */
 static int
 all_down(void)
@@ -920,6 +965,10 @@ test_netvsc(void)
 	usage_get(&base_attached);
 	t0 = now_ms();
 	for (c = 0; c < cycles && ret == MTEST_SUCCESS; c++) {
+		if (c % 20 == 5) {
+			ret = cycle_failed_reset(c);
+			goto check;
+		}
 		switch (c % 4) {
 		case 0:
 		case 2:
@@ -932,6 +981,7 @@ test_netvsc(void)
 			ret = cycle_removal(c, true);
 			break;
 		}
+check:
 		if (ret != MTEST_SUCCESS)
 			fprintf(stderr, "  cycle %u failed\n", c);
 		for (i = 0; i < 2 && ret == MTEST_SUCCESS; i++) {
@@ -954,9 +1004,9 @@ test_netvsc(void)
 		rte_eal_mp_wait_lcore();
 		return ret;
 	}
-	printf("  %u cycles (%u resets, %u removals of which %u at a new address, %u seen"
-	       " first as ERR_RECOVERING) in %.1f s\n", cycles, n_reset, n_remove, n_moved,
-	       n_rmv_via_recovering, (now_ms() - t0) / 1000.0);
+	printf("  %u cycles (%u resets, %u failed resets, %u removals of which %u at a new"
+	       " address and %u seen first as ERR_RECOVERING) in %.1f s\n", cycles, n_reset,
+	       n_failed, n_remove, n_moved, n_rmv_via_recovering, (now_ms() - t0) / 1000.0);
 	for (i = 0; i < 2; i++)
 		printf("  %s: %" PRIu64 " packets sent and %" PRIu64 " received through the VF, %"
 		       PRIu64 " sent synthetically\n", masters[i].name, masters[i].vf_tx,
