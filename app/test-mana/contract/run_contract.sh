@@ -33,7 +33,7 @@ cd "$work" || exit 1
 devargs="mac=00:0d:3a:e0:00:01,mac=00:0d:3a:e0:00:02"
 case $case in
 recovery_failed) devargs+=",recovery_timeout_ms=300" ;;
-netvsc) devargs+=",recovery_timeout_ms=1000" ;;
+netvsc) devargs+=",recovery_timeout_ms=2000" ;;
 esac
 "$emu" --ports 3 --opt wire0=pair --opt wire1=pair --opt wire2=none --strict -- "$prog" -l 0,1 -d librte_net_mana.so \
 	-a "7870:00:00.0,$devargs" --no-huge -m 512 --file-prefix "c-$case" \

@@ -1184,6 +1184,14 @@ mana_recover_alarm(void *arg)
 	}
 	mana_teardown(dev);
 	ret = mana_reopen(dev);
+	if (ret == -ENODEV && !mana_pci_present(priv)) {
+		/* the function left while we looked for its IB device */
+		DRV_LOG(ERR, "port %u: %s was removed, not reset: close the port; it can be probed again when the function returns",
+			dev->data->port_id, priv->pci_dev->device.name);
+		priv->recovering = false;
+		mana_notify_removal(dev);
+		return;
+	}
 	if (ret == -ENODEV && rte_get_timer_cycles() < priv->recover_deadline) {
 		priv->recover_poll_us = RTE_MIN(priv->recover_poll_us * 2,
 						(uint32_t)MANA_RECOVER_POLL_MAX_US);
