@@ -31,6 +31,7 @@ struct emu_rt emu_rt = {
 	.svc_stop_fd = -1,
 };
 pthread_mutex_t emu_rt_lock = PTHREAD_MUTEX_INITIALIZER;
+uint64_t emu_live_channels;
 static bool init_failed;
 
 uint64_t
@@ -1124,6 +1125,27 @@ mana_emu_counter(unsigned int dev, const char *name, uint64_t *value)
 		return -EINVAL;
 	if (!strcmp(name, "violations")) {
 		*value = emu_violation_count(fn->hw, EMU_VIOL_NONE);
+		return 0;
+	}
+	if (!strcmp(name, "live_contexts") || !strcmp(name, "live_objects")) {
+		const struct emu_ctx *ctx;
+		const struct emu_obj *o;
+		uint64_t n_ctx = 0, n_obj = 0;
+
+		pthread_mutex_lock(&emu_rt_lock);
+		TAILQ_FOREACH(ctx, &emu_rt.ctxs, next) {
+			if (ctx->fn != fn)
+				continue;
+			n_ctx++;
+			TAILQ_FOREACH(o, &ctx->objs, next)
+				n_obj++;
+		}
+		pthread_mutex_unlock(&emu_rt_lock);
+		*value = name[5] == 'c' ? n_ctx : n_obj;
+		return 0;
+	}
+	if (!strcmp(name, "live_channels")) {
+		*value = __atomic_load_n(&emu_live_channels, __ATOMIC_RELAXED);
 		return 0;
 	}
 	if (sscanf(name, "port%u.%n", &port, &pos) != 1 || pos == 0 ||

@@ -585,6 +585,7 @@ ibv_create_comp_channel(struct ibv_context *context)
 	ch->fd = fds[0];
 	ch->refcnt = 0;
 	((int *)(ch + 1))[0] = fds[1];
+	__atomic_fetch_add(&emu_live_channels, 1, __ATOMIC_RELAXED);
 	return ch;
 }
 
@@ -596,6 +597,7 @@ ibv_destroy_comp_channel(struct ibv_comp_channel *channel)
 	close(channel->fd);
 	close(((int *)(channel + 1))[0]);
 	free(channel);
+	__atomic_fetch_sub(&emu_live_channels, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -190,6 +190,8 @@ struct emu_rt {
 };
 
 extern struct emu_rt emu_rt;
+/** Completion channels created and not yet destroyed (every context). */
+extern uint64_t emu_live_channels;
 extern pthread_mutex_t emu_rt_lock;
 
 /** Make sure the runtime is up (lazy init). @return 0 or a negative errno. */

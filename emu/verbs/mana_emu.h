@@ -123,7 +123,10 @@ size_t mana_emu_stats_text(char *buf, size_t len);
 
 /**
  * Read one counter of function @p dev by name (as printed by
- * mana_emu_stats_text without the device prefix).
+ * mana_emu_stats_text without the device prefix). Leak checks: also
+ * "live_contexts" and "live_objects" (open contexts of the function and
+ * the verbs objects they hold, zombies included) and "live_channels"
+ * (completion channels of every context).
  * @return 0 on success, -ENOENT if there is no such counter.
  */
 int mana_emu_counter(unsigned int dev, const char *name, uint64_t *value);

@@ -30,9 +30,11 @@ RTE_LOG_REGISTER_SUFFIX(mana_logtype_rx, rx, NOTICE);
 RTE_LOG_REGISTER_SUFFIX(mana_logtype_tx, tx, NOTICE);
 
 #define MANA_DEVARG_MAC		"mac"
+#define MANA_DEVARG_RECOVERY_TIMEOUT	"recovery_timeout_ms"
 
 static const char * const mana_valid_args[] = {
 	MANA_DEVARG_MAC,
+	MANA_DEVARG_RECOVERY_TIMEOUT,
 	NULL,
 };
 
@@ -294,6 +296,8 @@ mana_dev_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 	struct mana_priv *priv = mana_priv(dev);
 	char want[RTE_ETHER_ADDR_FMT_SIZE], own[RTE_ETHER_ADDR_FMT_SIZE];
 
+	if (priv->removed)
+		return -EIO;
 	if (rte_is_same_ether_addr(addr, &priv->mac))
 		return 0;
 	rte_ether_format_addr(want, sizeof(want), addr);
@@ -400,8 +404,9 @@ err_tx:
 	return ret;
 }
 
-static int
-mana_dev_stop(struct rte_eth_dev *dev)
+/* Stop the port's queues; no burst may run on it. */
+static void
+mana_port_stop(struct rte_eth_dev *dev)
 {
 	struct mana_priv *priv = mana_priv(dev);
 	struct rte_eth_link link = { .link_status = RTE_ETH_LINK_DOWN };
@@ -417,6 +422,26 @@ mana_dev_stop(struct rte_eth_dev *dev)
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	priv->started = false;
 	rte_eth_linkstatus_set(dev, &link);
+}
+
+/*
+ * eth_dev_ops dev_stop. During a recovery the recovery alarm owns the
+ * verbs objects: wait for it to be idle, stop, and let the recovery go on
+ * without restarting the port.
+ */
+static int
+mana_dev_stop(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	bool recovering = priv->recovering;
+
+	if (recovering)
+		rte_eal_alarm_cancel(mana_recover_alarm, dev);
+	mana_port_stop(dev);
+	if (recovering && priv->recovering) {
+		priv->restart_after_recovery = false;
+		rte_eal_alarm_set(priv->recover_poll_us, mana_recover_alarm, dev);
+	}
 	return 0;
 }
 
@@ -456,13 +481,15 @@ mana_dev_close(struct rte_eth_dev *dev)
 		return 0;
 	priv->recovering = false;
 	rte_eal_alarm_cancel(mana_recover_alarm, dev);
+	rte_eal_alarm_cancel(mana_rmv_alarm, dev);
 	if (priv->started)
-		mana_dev_stop(dev);
+		mana_port_stop(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		mana_dev_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		mana_dev_tx_queue_release(dev, i);
 	mana_intr_uninstall(dev);
+	mana_dev_event_uninstall(dev);
 	mana_priv_release(priv);
 	return 0;
 }
@@ -690,6 +717,7 @@ static const struct eth_dev_ops mana_dev_ops = {
 struct mana_probe_args {
 	struct rte_ether_addr macs[MANA_MAX_MAC_ARGS];
 	unsigned int n_macs;
+	uint32_t recover_timeout_ms;
 };
 
 static int
@@ -711,21 +739,50 @@ mana_arg_mac(const char *key, const char *value, void *opaque)
 }
 
 static int
+mana_arg_recovery_timeout(const char *key, const char *value, void *opaque)
+{
+	struct mana_probe_args *a = opaque;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+	    v == 0 || v > MANA_RECOVER_TIMEOUT_MAX_MS) {
+		INIT_LOG(ERR, "%s=%s is invalid: give milliseconds from 1 to %u (default %u)",
+			 key, value, MANA_RECOVER_TIMEOUT_MAX_MS,
+			 MANA_RECOVER_TIMEOUT_MS);
+		return -EINVAL;
+	}
+	a->recover_timeout_ms = (uint32_t)v;
+	return 0;
+}
+
+static int
 mana_parse_devargs(const struct rte_devargs *devargs, struct mana_probe_args *a)
 {
 	struct rte_kvargs *kvlist;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
+	a->recover_timeout_ms = MANA_RECOVER_TIMEOUT_MS;
 	if (devargs == NULL || devargs->args == NULL || devargs->args[0] == '\0')
 		return 0;
 	kvlist = rte_kvargs_parse(devargs->args, mana_valid_args);
 	if (kvlist == NULL) {
-		INIT_LOG(ERR, "cannot parse devargs \"%s\" (accepted: mac=<address>, up to %u times)",
-			 devargs->args, MANA_MAX_MAC_ARGS);
+		INIT_LOG(ERR, "cannot parse devargs \"%s\" (accepted: mac=<address>, up to %u times; %s=<ms>)",
+			 devargs->args, MANA_MAX_MAC_ARGS,
+			 MANA_DEVARG_RECOVERY_TIMEOUT);
 		return -EINVAL;
 	}
 	ret = rte_kvargs_process(kvlist, MANA_DEVARG_MAC, mana_arg_mac, a);
+	if (ret == 0 && rte_kvargs_count(kvlist, MANA_DEVARG_RECOVERY_TIMEOUT) > 1) {
+		INIT_LOG(ERR, "%s= given more than once", MANA_DEVARG_RECOVERY_TIMEOUT);
+		ret = -EINVAL;
+	}
+	if (ret == 0)
+		ret = rte_kvargs_process(kvlist, MANA_DEVARG_RECOVERY_TIMEOUT,
+					 mana_arg_recovery_timeout, a);
 	rte_kvargs_free(kvlist);
 	return ret < 0 ? ret : 0;
 }
@@ -885,7 +942,7 @@ err:
 static int
 mana_probe_port(struct rte_pci_device *pci_dev, struct ibv_device *ibdev,
 		unsigned int port, const struct rte_ether_addr *mac,
-		const char *ifname)
+		const char *ifname, const struct mana_probe_args *args)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_eth_dev *dev;
@@ -909,6 +966,7 @@ mana_probe_port(struct rte_pci_device *pci_dev, struct ibv_device *ibdev,
 	priv->pci_dev = pci_dev;
 	priv->ib_port = (uint8_t)port;
 	priv->mac = *mac;
+	priv->recover_timeout_ms = args->recover_timeout_ms;
 	rte_spinlock_init(&priv->mr.lock);
 	priv->alloc_socket = pci_dev->device.numa_node;
 	rte_strscpy(priv->ibdev_name, ibdev->name, sizeof(priv->ibdev_name));
@@ -940,6 +998,9 @@ mana_probe_port(struct rte_pci_device *pci_dev, struct ibv_device *ibdev,
 	if (ret != 0)
 		INIT_LOG(WARNING, "%s: no async events, removal will not be detected: %s",
 			 name, strerror(-ret));
+	ret = mana_dev_event_install(dev);
+	if (ret != 0)
+		INIT_LOG(WARNING, "%s: no PCI removal events: %s", name, strerror(-ret));
 	rte_eth_dev_probing_finish(dev);
 	INIT_LOG(INFO, "%s: port %u, %s port %u (%s) MAC " RTE_ETHER_ADDR_PRT_FMT,
 		 name, dev->data->port_id, ibdev->name, port, ifname,
@@ -1006,6 +1067,8 @@ mana_reopen(struct rte_eth_dev *dev)
 	unsigned int p;
 	int n, ret = -ENODEV;
 
+	if (priv->pci_removed)
+		return -ENODEV;
 	list = ibv_get_device_list(&n);
 	if (list == NULL)
 		return -ENODEV;
@@ -1042,7 +1105,7 @@ mana_teardown(struct rte_eth_dev *dev)
 	struct mana_priv *priv = mana_priv(dev);
 
 	if (priv->started)
-		mana_dev_stop(dev);
+		mana_port_stop(dev);
 	mana_intr_uninstall(dev);
 	mana_priv_release(priv);
 }
@@ -1071,6 +1134,21 @@ mana_dev_reset(struct rte_eth_dev *dev)
 	return 0;
 }
 
+void
+mana_recover_begin(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+
+	priv->recovering = true;
+	priv->restart_after_recovery = priv->started;
+	priv->recover_deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * priv->recover_timeout_ms / 1000;
+	priv->recover_poll_us = MANA_RECOVER_POLL_MIN_US;
+	/* armed first: a callback that closes the port cancels it */
+	rte_eal_alarm_set(priv->recover_poll_us, mana_recover_alarm, dev);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_ERR_RECOVERING, NULL);
+}
+
 bool
 mana_pci_present(const struct mana_priv *priv)
 {
@@ -1096,16 +1174,28 @@ mana_recover_alarm(void *arg)
 
 	if (!priv->recovering)
 		return;
-	if (!mana_pci_present(priv)) {
+	if (priv->pci_removed || !mana_pci_present(priv)) {
 		/* the reset turned into a removal */
+		DRV_LOG(ERR, "port %u: %s was removed, not reset: close the port; it can be probed again when the function returns",
+			dev->data->port_id, priv->pci_dev->device.name);
 		priv->recovering = false;
 		mana_notify_removal(dev);
 		return;
 	}
 	mana_teardown(dev);
 	ret = mana_reopen(dev);
+	if (ret == -ENODEV && !mana_pci_present(priv)) {
+		/* the function left while we looked for its IB device */
+		DRV_LOG(ERR, "port %u: %s was removed, not reset: close the port; it can be probed again when the function returns",
+			dev->data->port_id, priv->pci_dev->device.name);
+		priv->recovering = false;
+		mana_notify_removal(dev);
+		return;
+	}
 	if (ret == -ENODEV && rte_get_timer_cycles() < priv->recover_deadline) {
-		rte_eal_alarm_set(MANA_RECOVER_POLL_US, mana_recover_alarm, dev);
+		priv->recover_poll_us = RTE_MIN(priv->recover_poll_us * 2,
+						(uint32_t)MANA_RECOVER_POLL_MAX_US);
+		rte_eal_alarm_set(priv->recover_poll_us, mana_recover_alarm, dev);
 		return;
 	}
 	if (ret == 0 && restart) {
@@ -1195,7 +1285,7 @@ mana_pci_probe(struct rte_pci_driver *pci_drv __rte_unused,
 		}
 		if (!want)
 			continue;
-		ret = mana_probe_port(pci_dev, ibdev, p, &mac, ifname);
+		ret = mana_probe_port(pci_dev, ibdev, p, &mac, ifname, &args);
 		if (ret != 0)
 			goto out;
 		created++;
@@ -1300,4 +1390,6 @@ static struct rte_pci_driver mana_pci_driver = {
 RTE_PMD_REGISTER_PCI(net_mana, mana_pci_driver);
 RTE_PMD_REGISTER_PCI_TABLE(net_mana, mana_pci_id_map);
 RTE_PMD_REGISTER_KMOD_DEP(net_mana, "* ib_uverbs & mana_ib");
-RTE_PMD_REGISTER_PARAM_STRING(net_mana, MANA_DEVARG_MAC "=<mac_addr>");
+RTE_PMD_REGISTER_PARAM_STRING(net_mana,
+			      MANA_DEVARG_MAC "=<mac_addr> "
+			      MANA_DEVARG_RECOVERY_TIMEOUT "=<ms>");

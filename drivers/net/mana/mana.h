@@ -317,11 +317,15 @@ struct mana_priv {
 
 	struct rte_intr_handle *intr_handle;	/**< async events */
 	bool intr_registered;
+	bool dev_event_registered;	/**< EAL device-event callback */
+	bool pci_removed;		/**< EAL reported the function's removal */
 	volatile uint8_t removed;
 	bool rmv_notified;
 	bool recovering;		/**< service reset in progress */
 	bool restart_after_recovery;
 	uint64_t recover_deadline;	/**< TSC */
+	uint32_t recover_timeout_ms;	/**< devarg recovery_timeout_ms */
+	uint32_t recover_poll_us;	/**< next poll interval, doubles */
 	bool started;
 	bool admin_down;
 	bool ptypes_off;		/**< application asked for no packet types */
@@ -484,8 +488,15 @@ uint32_t mana_tx_reap(struct mana_txq *txq, uint32_t budget);
 
 /* ----------------------------------------------------------- mana.c ----- */
 
-#define MANA_RECOVER_POLL_US	(500 * 1000)
-#define MANA_RECOVER_MAX_S	120	/* probing after a rescan can take 100 s */
+/* Polls for the IB device after a reset: 10 ms, doubling up to 500 ms. */
+#define MANA_RECOVER_POLL_MIN_US	(10 * 1000)
+#define MANA_RECOVER_POLL_MAX_US	(500 * 1000)
+/* Default recovery_timeout_ms: probing after a rescan can take 100 s. */
+#define MANA_RECOVER_TIMEOUT_MS		120000u
+#define MANA_RECOVER_TIMEOUT_MAX_MS	3600000u
+
+/** Start recovering @p dev from a service reset (interrupt thread). */
+void mana_recover_begin(struct rte_eth_dev *dev);
 
 /** Alarm callback that rebuilds a port after a service reset. */
 void mana_recover_alarm(void *arg);
@@ -508,6 +519,16 @@ int mana_intr_install(struct rte_eth_dev *dev);
 void mana_intr_uninstall(struct rte_eth_dev *dev);
 
 /**
+ * Follow EAL's device events for the port's PCI function (delivered when
+ * the application runs rte_dev_event_monitor_start(), as netvsc does).
+ * 0 on success, a negative errno value otherwise.
+ */
+int mana_dev_event_install(struct rte_eth_dev *dev);
+
+/** Stop following EAL's device events. */
+void mana_dev_event_uninstall(struct rte_eth_dev *dev);
+
+/**
  * Mark every queue of @p dev removed and wait until no burst is inside
  * one: from then on bursts return 0 without touching queue memory.
  */
@@ -518,6 +539,9 @@ void mana_queues_resume(struct rte_eth_dev *dev);
 
 /** Raise RTE_ETH_EVENT_INTR_RMV once per removal, if enabled. */
 void mana_notify_removal(struct rte_eth_dev *dev);
+
+/** Alarm callback raising RTE_ETH_EVENT_INTR_RMV for @p arg (the port). */
+void mana_rmv_alarm(void *arg);
 
 /** Arm the RX CQ (CQ doorbell, arm bit). 0 on success, a negative errno value otherwise. */
 int mana_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);

@@ -11,9 +11,11 @@
 
 #include <rte_alarm.h>
 #include <rte_cycles.h>
+#include <rte_dev.h>
 #include <rte_interrupts.h>
 #include <rte_pause.h>
 #include <rte_malloc.h>
+#include <bus_pci_driver.h>
 
 #include "mana.h"
 
@@ -126,16 +128,12 @@ mana_intr_handler(void *arg)
 							     dev, NULL);
 			priv->intr_registered = false;
 		}
-		if (mana_pci_present(priv) && !priv->recovering) {
+		if (!priv->pci_removed && mana_pci_present(priv) && !priv->recovering) {
 			/* service reset: the function stays, the IB device returns */
-			DRV_LOG(WARNING, "port %u: %s reset (IBV_EVENT_DEVICE_FATAL): recovering",
-				dev->data->port_id, priv->ibdev_name);
-			priv->recovering = true;
-			priv->restart_after_recovery = priv->started;
-			priv->recover_deadline = rte_get_timer_cycles() +
-				rte_get_timer_hz() * MANA_RECOVER_MAX_S;
-			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_ERR_RECOVERING, NULL);
-			rte_eal_alarm_set(MANA_RECOVER_POLL_US, mana_recover_alarm, dev);
+			DRV_LOG(WARNING, "port %u: %s reset (IBV_EVENT_DEVICE_FATAL): recovering for up to %u ms",
+				dev->data->port_id, priv->ibdev_name,
+				priv->recover_timeout_ms);
+			mana_recover_begin(dev);
 			return;
 		}
 		DRV_LOG(ERR, "port %u: %s removed (IBV_EVENT_DEVICE_FATAL): close the port; it can be probed again when the function returns",
@@ -146,6 +144,68 @@ mana_intr_handler(void *arg)
 	if (lsc)
 		DRV_LOG(DEBUG, "port %u: verbs port state changed (the kernel interface's, not the vPort's)",
 			dev->data->port_id);
+}
+
+/*
+ * EAL's device event (a kernel uevent on the interrupt thread): the PCI
+ * function is going away. The verbs context may not have said so yet.
+ */
+static void
+mana_dev_event_cb(const char *name, enum rte_dev_event_type type, void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct mana_priv *priv = mana_priv(dev);
+
+	if (type != RTE_DEV_EVENT_REMOVE || priv->pci_removed)
+		return;
+	DRV_LOG(ERR, "port %u: %s removed (PCI removal event): close the port; it can be probed again when the function returns",
+		dev->data->port_id, name);
+	priv->pci_removed = true;
+	priv->recovering = false;
+	rte_eal_alarm_cancel(mana_recover_alarm, dev);
+	mana_mark_removed(dev);
+	/*
+	 * Raise RMV from an alarm (the same thread) rather than from inside
+	 * this callback, which close would otherwise wait for.
+	 */
+	if (rte_eal_alarm_set(1, mana_rmv_alarm, dev) != 0)
+		mana_notify_removal(dev);
+}
+
+void
+mana_rmv_alarm(void *arg)
+{
+	mana_notify_removal(arg);
+}
+
+int
+mana_dev_event_install(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	ret = rte_dev_event_callback_register(priv->pci_dev->device.name,
+					      mana_dev_event_cb, dev);
+	if (ret == 0)
+		priv->dev_event_registered = true;
+	return ret;
+}
+
+void
+mana_dev_event_uninstall(struct rte_eth_dev *dev)
+{
+	struct mana_priv *priv = mana_priv(dev);
+	int ret;
+
+	if (!priv->dev_event_registered)
+		return;
+	do {
+		ret = rte_dev_event_callback_unregister(priv->pci_dev->device.name,
+							mana_dev_event_cb, dev);
+		if (ret == -EAGAIN)
+			rte_delay_ms(1);
+	} while (ret == -EAGAIN);
+	priv->dev_event_registered = false;
 }
 
 int
