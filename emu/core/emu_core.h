@@ -71,6 +71,8 @@ extern "C" {
 #define EMU_RSS_TABLE_SIZE	64u
 #define EMU_RSS_KEY_SIZE	40u
 #define EMU_DB_PAGE_SIZE	4096u
+#define EMU_VSW_DEFAULT_FLOWS	1024u	/* vSwitch flow table, per vPort */
+#define EMU_VSW_MAX_FLOWS	65536u
 
 /** Memory-region access flags (same values as IBV_ACCESS_*). */
 #define EMU_ACCESS_LOCAL_WRITE	(1u << 0)
@@ -122,6 +124,9 @@ struct emu_dev_config {
 	bool cqe8_coalescing;		/**< coalesce up to 8 packets per CQE
 					  * (CQE_RX_COALESCED_8, 2026 kernels)
 					  * instead of 4; needs cqe_coalescing */
+	uint32_t vsw_flows;		/**< flows a vSwitch wire remembers per
+					  * vPort (1..EMU_VSW_MAX_FLOWS);
+					  * 0 = EMU_VSW_DEFAULT_FLOWS */
 };
 
 /**
@@ -311,6 +316,7 @@ enum emu_wire_type {
 	EMU_WIRE_PAIR,		/**< vPort <-> vPort, also across devices */
 	EMU_WIRE_TAP,		/**< kernel tap fd */
 	EMU_WIRE_SOCKET,	/**< connected AF_UNIX SOCK_DGRAM socket */
+	EMU_WIRE_VSWITCH,	/**< host switch: VF + synthetic path, uplink */
 };
 
 /** Detach the vPort from its wire (its pair peer becomes EMU_WIRE_NONE too). */
@@ -340,6 +346,35 @@ int emu_port_wire_tap(struct emu_dev *dev, uint32_t vport, const char *ifname);
  */
 int emu_port_wire_socket(struct emu_dev *dev, uint32_t vport,
 			 const char *local_path, const char *peer_path);
+
+/**
+ * vSwitch wire: the vPort is a vNIC behind a model of Azure's host switch.
+ * @p syn_fd is the synthetic attachment (frames the switch sends to the
+ * synthetic path are written to it; frames read from it are TX of the
+ * synthetic attachment), @p uplink_fd the network beyond the switch
+ * (frames read from it are switched to the vNIC, TX of both attachments
+ * is written to it). Uplink input: broadcast/multicast -> synthetic;
+ * unicast to the vPort MAC -> the VF while it is present (function not
+ * removed or resetting, vPort RX configured with an RQ and enabled),
+ * except the first frame of each flow (5-tuple, IP addresses, or MACs +
+ * ethertype), which goes to the synthetic path; while the VF is away ->
+ * synthetic; any other unicast is dropped. The flow table holds
+ * cfg.vsw_flows flows, is cleared whenever the VF goes away, and a flow
+ * that does not fit goes to the synthetic path (vsw_flow_full) without
+ * being recorded. Frames given to emu_port_inject_rx() are uplink input.
+ * Either fd may be a tap (IFF_TAP|IFF_NO_PI) or a datagram socket; the
+ * core sets O_NONBLOCK and takes ownership of both (also on failure).
+ */
+int emu_port_wire_vswitch_fd(struct emu_dev *dev, uint32_t vport, int syn_fd,
+			     int uplink_fd);
+
+/**
+ * vSwitch wire on two tap interfaces, created or attached to: the
+ * synthetic one @p syn_ifname gets the vPort's MAC (also after
+ * emu_vport_set_mac), and both are brought up. Names < IFNAMSIZ, distinct.
+ */
+int emu_port_wire_vswitch(struct emu_dev *dev, uint32_t vport,
+			  const char *syn_ifname, const char *uplink_ifname);
 
 /** Current wire type of a vPort. */
 enum emu_wire_type emu_port_wire_type(const struct emu_dev *dev, uint32_t vport);
@@ -479,6 +514,15 @@ struct emu_vport_stats {
 	uint64_t tx_drop_injected;	/**< emu_fault_tx_error */
 	uint64_t tx_drop_wire;		/**< wire could not take the frame */
 	uint64_t rx_coalesced_cqes;	/**< CQE_RX_COALESCED_4 written */
+	/* vSwitch wire (EMU_WIRE_VSWITCH); uplink_in = to_vf + to_syn + dropped */
+	uint64_t vsw_uplink_in;		/**< frames from the uplink (and injected) */
+	uint64_t vsw_to_vf;		/**< switched to the VF (the vPort RX path) */
+	uint64_t vsw_to_syn;		/**< written to the synthetic attachment */
+	uint64_t vsw_first_of_flow;	/**< of vsw_to_syn: first frame of a new flow */
+	uint64_t vsw_flow_full;		/**< of vsw_to_syn: new flow, table full */
+	uint64_t vsw_from_vf;		/**< VF TX written to the uplink */
+	uint64_t vsw_from_syn;		/**< synthetic TX written to the uplink */
+	uint64_t vsw_dropped;		/**< unicast to another MAC, runts, fd errors */
 };
 
 /** Stats of the WQ with id @p wq_id (or of the WQ whose CQ is @p wq_id). */

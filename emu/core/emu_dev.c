@@ -132,6 +132,7 @@ emu_dev_config_init(struct emu_dev_config *cfg)
 	cfg->first_queue_id = EMU_DEFAULT_FIRST_ID;
 	cfg->coalesce_ns = 2048;
 	cfg->wire_ring_frames = 1024;
+	cfg->vsw_flows = EMU_VSW_DEFAULT_FLOWS;
 	cfg->seed = 0x6d616e61;
 }
 
@@ -171,6 +172,10 @@ emu_dev_create(const struct emu_dev_config *cfg_in, struct emu_dev **devp)
 		cfg.coalesce_ns = 2048;
 	if (cfg.wire_ring_frames == 0)
 		cfg.wire_ring_frames = 1024;
+	if (cfg.vsw_flows == 0)
+		cfg.vsw_flows = EMU_VSW_DEFAULT_FLOWS;
+	if (cfg.vsw_flows > EMU_VSW_MAX_FLOWS)
+		return -EINVAL;
 	for (i = 0; i < cfg.n_vports; i++) {
 		if (cfg.vport[i].mtu == 0)
 			cfg.vport[i].mtu = EMU_DEFAULT_MTU;
@@ -729,6 +734,7 @@ emu_vport_set_mac(struct emu_dev *dev, uint32_t vport, const uint8_t mac[6])
 	pthread_mutex_lock(&dev->lock);
 	memcpy(dev->vport[vport].cfg.mac, mac, 6);
 	memcpy(dev->cfg.vport[vport].mac, mac, 6);
+	emu_vsw_set_mac(dev, vport);
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }
@@ -1014,6 +1020,7 @@ emu_dev_fatal(struct emu_dev *dev, enum emu_fatal_reason reason)
 	}
 	atomic_store(&dev->removed, true);
 	emu_dev_clear_objects(dev);
+	emu_vsw_vf_gone(dev);
 	cb = dev->fatal_cb;
 	arg = dev->fatal_arg;
 	if (dev->trace)
@@ -1253,6 +1260,13 @@ emu_dev_dump(struct emu_dev *dev, FILE *out)
 			s->tx_drop_sa, s->tx_drop_mtu, s->tx_drop_invalid_oob,
 			s->tx_drop_vport, s->tx_drop_hdr, s->tx_drop_injected,
 			s->tx_drop_wire);
+		if (dev->vport[i].wire == EMU_WIRE_VSWITCH)
+			fprintf(out, "    vswitch: uplink_in %" PRIu64 " to_vf %" PRIu64
+				" to_syn %" PRIu64 " (first_of_flow %" PRIu64 " flow_full %" PRIu64
+				") from_vf %" PRIu64 " from_syn %" PRIu64 " dropped %" PRIu64 "\n",
+				s->vsw_uplink_in, s->vsw_to_vf, s->vsw_to_syn,
+				s->vsw_first_of_flow, s->vsw_flow_full, s->vsw_from_vf,
+				s->vsw_from_syn, s->vsw_dropped);
 	}
 	for (i = 0; i < dev->n_wqs; i++) {
 		const struct emu_wq *wq = dev->wqs[i];

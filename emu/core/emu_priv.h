@@ -123,6 +123,27 @@ struct emu_capture {
 	uint32_t *cap;
 };
 
+/** Flow key of the vSwitch flow table (40 bytes, compared whole). */
+struct emu_vsw_key {
+	uint8_t kind;			/* EMU_VSW_KEY_*, 0 = free slot */
+	uint8_t proto;			/* TCP/UDP for the 5-tuple kinds */
+	uint16_t ethertype;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];	/* IP addresses, or MACs */
+};
+
+/** vSwitch wire state of a vPort (EMU_WIRE_VSWITCH; the uplink is vp->fd). */
+struct emu_vsw {
+	int syn_fd;			/* synthetic attachment */
+	char syn_if[16];		/* tap names ("" for bare fds) */
+	char up_if[16];
+	bool vf_present;		/* at the last look */
+	uint32_t cap;			/* flows kept */
+	uint32_t n;			/* flows recorded */
+	uint32_t mask;			/* slots - 1 (slots >= 2 x cap) */
+	struct emu_vsw_key *slot;
+};
+
 struct emu_vport {
 	struct emu_vport_config cfg;
 	/* TX binding */
@@ -146,6 +167,7 @@ struct emu_vport {
 	int fd;
 	char sock_peer[108];		/* socket wire: sendto() address */
 	struct emu_fring in;		/* frames arriving on the wire */
+	struct emu_vsw *vsw;		/* EMU_WIRE_VSWITCH only */
 	struct emu_capture cap;
 	/* RX faults */
 	enum emu_rx_fault rx_fault;
@@ -254,6 +276,17 @@ void emu_port_transmit(struct emu_dev *dev, uint32_t vport, const uint8_t *frame
 int emu_wire_poll(struct emu_dev *dev);
 void emu_wire_unwire_locked(struct emu_dev *dev, uint32_t vport);
 void emu_capture_free(struct emu_capture *c);
+int emu_tap_open(const char *ifname);
+
+/* emu_vswitch.c */
+void emu_vsw_uplink_input(struct emu_dev *dev, uint32_t vport, uint8_t *frame,
+			  uint32_t len);
+int emu_vsw_poll(struct emu_dev *dev, uint32_t vport);
+void emu_vsw_transmit(struct emu_dev *dev, uint32_t vport, const uint8_t *frame,
+		      uint32_t len);
+void emu_vsw_vf_gone(struct emu_dev *dev);
+void emu_vsw_set_mac(struct emu_dev *dev, uint32_t vport);
+void emu_vsw_free(struct emu_vport *vp);
 
 /* emu_exec.c */
 int emu_dev_pass(struct emu_dev *dev);

@@ -248,6 +248,9 @@ emu_port_transmit(struct emu_dev *dev, uint32_t vport, const uint8_t *frame, uin
 			vp->st.tx_drop_wire++;
 		}
 		return;
+	case EMU_WIRE_VSWITCH:
+		emu_vsw_transmit(dev, vport, frame, len);
+		return;
 	case EMU_WIRE_NONE:
 	default:
 		return;
@@ -267,16 +270,23 @@ emu_wire_poll(struct emu_dev *dev)
 
 	for (v = 0; v < dev->cfg.n_vports; v++) {
 		struct emu_vport *vp = &dev->vport[v];
+		bool vsw = vp->wire == EMU_WIRE_VSWITCH;
 		uint8_t *f;
 
 		for (n = 0; n < EMU_WIRE_BUDGET; n++) {
 			f = emu_fring_peek(&vp->in, &len);
 			if (f == NULL)
 				break;
-			if (!removed)
+			if (vsw)
+				emu_vsw_uplink_input(dev, v, f, len);
+			else if (!removed)
 				emu_rx_frame(dev, v, f, len);
 			emu_fring_pop(&vp->in, len);
 			work++;
+		}
+		if (vsw) {
+			work += emu_vsw_poll(dev, v);
+			continue;
 		}
 		if (vp->fd >= 0 && (vp->wire == EMU_WIRE_TAP || vp->wire == EMU_WIRE_SOCKET)) {
 			for (n = 0; n < 32; n++) {
@@ -323,6 +333,7 @@ emu_wire_unwire_locked(struct emu_dev *dev, uint32_t vport)
 	if (vp->fd >= 0)
 		close(vp->fd);
 	vp->fd = -1;
+	emu_vsw_free(vp);
 	vp->sock_peer[0] = '\0';
 	vp->wire = EMU_WIRE_NONE;
 	vp->peer_dev = NULL;
@@ -411,12 +422,12 @@ emu_port_wire_fd(struct emu_dev *dev, uint32_t vport, enum emu_wire_type type, i
 }
 
 int
-emu_port_wire_tap(struct emu_dev *dev, uint32_t vport, const char *ifname)
+emu_tap_open(const char *ifname)
 {
 	struct ifreq ifr;
 	int fd, rc;
 
-	if (vport >= dev->cfg.n_vports || ifname == NULL || strlen(ifname) >= IFNAMSIZ)
+	if (ifname == NULL || ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -429,6 +440,19 @@ emu_port_wire_tap(struct emu_dev *dev, uint32_t vport, const char *ifname)
 		close(fd);
 		return rc;
 	}
+	return fd;
+}
+
+int
+emu_port_wire_tap(struct emu_dev *dev, uint32_t vport, const char *ifname)
+{
+	int fd, rc;
+
+	if (vport >= dev->cfg.n_vports)
+		return -EINVAL;
+	fd = emu_tap_open(ifname);
+	if (fd < 0)
+		return fd;
 	rc = emu_port_wire_fd(dev, vport, EMU_WIRE_TAP, fd);
 	if (rc < 0)
 		close(fd);

@@ -45,6 +45,7 @@ emu_cfg_defaults(struct emu_cfg *cfg)
 	cfg->reset_at_ms = -1;
 	cfg->readd_after_ms = -1;
 	cfg->reset_delay_ms = 100;
+	cfg->vswitch_flows = 1024;
 	for (i = 0; i < EMU_CFG_MAX_PORTS; i++)
 		cfg->netdev_up[i] = 0;
 }
@@ -124,6 +125,22 @@ check_wire(const char *v)
 	if (!strncmp(v, "socket:", 7) && v[7] != '\0' &&
 	    strlen(v + 7) < 100)
 		return 0;
+	if (!strncmp(v, "vswitch:", 8)) {
+		/* vswitch:<synthetic ifname>:<uplink ifname>, distinct, 1..15 chars */
+		const char *syn = v + 8, *up = strchr(syn, ':');
+		size_t sl;
+
+		if (up == NULL)
+			return -EINVAL;
+		sl = (size_t)(up - syn);
+		up++;
+		if (sl == 0 || sl > 15 || up[0] == '\0' || strlen(up) > 15 ||
+		    strchr(up, ':') != NULL || strchr(up, '/') != NULL ||
+		    memchr(syn, '/', sl) != NULL ||
+		    (strlen(up) == sl && !strncmp(syn, up, sl)))
+			return -EINVAL;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -258,7 +275,7 @@ emu_cfg_set(struct emu_cfg *cfg, const char *key, const char *value,
 	if (key_match(key, "wire", &idx)) {
 		if (check_wire(value) != 0)
 			return cfg_err(err, err_len,
-				"%s=%s: want loopback|pair|pair:<dev>.<port>|tap:<ifname>|socket:<path>|none",
+				"%s=%s: want loopback|pair|pair:<dev>.<port>|tap:<ifname>|socket:<path>|vswitch:<synthetic ifname>:<uplink ifname>|none",
 				key, value);
 		if (idx < 0) {
 			for (i = 0; i < EMU_CFG_MAX_PORTS; i++)
@@ -315,6 +332,13 @@ emu_cfg_set(struct emu_cfg *cfg, const char *key, const char *value,
 			return cfg_err(err, err_len,
 				"capture=%s: want 0..65536 frames", value);
 		cfg->capture = (unsigned int)x;
+		return 0;
+	}
+	if (!strcmp(key, "vswitch_flows")) {
+		if (parse_long(value, 1, 65536, &x) != 0)
+			return cfg_err(err, err_len,
+				"vswitch_flows=%s: want 1..65536 flows", value);
+		cfg->vswitch_flows = (unsigned int)x;
 		return 0;
 	}
 	if (!strcmp(key, "numa_node")) {
@@ -494,4 +518,5 @@ emu_cfg_dump(const struct emu_cfg *cfg, FILE *f)
 		cfg->mode == EMU_CFG_MODE_STEP ? "step" : "thread", cfg->trace);
 	fprintf(f, "kernel2026=%d\nrdma_core=%s\ncapture=%u\n", cfg->kernel2026,
 		cfg->rdma_core_head ? "head" : "44", cfg->capture);
+	fprintf(f, "vswitch_flows=%u\n", cfg->vswitch_flows);
 }

@@ -45,6 +45,7 @@ struct emu_cfg {
 	int kernel2026;			/* RSS QP after a raw QP; one port per PD */
 	int rdma_core_head;		/* libmana without the v44-only 256-entry limits */
 	unsigned int capture;		/* frames kept per vPort for capture reads */
+	unsigned int vswitch_flows;	/* vSwitch flow table per vPort (1024) */
 	int numa_node;
 	int pf;				/* PCI device id 0x00b9 (PF) instead of 0x00ba */
 	char dir[EMU_CFG_PATH_LEN];

@@ -162,6 +162,16 @@ wire_port(struct emu_fn *fn, unsigned int p)
 	}
 	if (!strncmp(w, "tap:", 4))
 		return emu_port_wire_tap(fn->hw, p, w + 4);
+	if (!strncmp(w, "vswitch:", 8)) {
+		/* vswitch:<synthetic>:<uplink>, checked by the config parser */
+		const char *up = strchr(w + 8, ':');
+
+		if (up == NULL || (size_t)(up - (w + 8)) >= sizeof(local))
+			return -EINVAL;
+		memcpy(local, w + 8, (size_t)(up - (w + 8)));
+		local[up - (w + 8)] = '\0';
+		return emu_port_wire_vswitch(fn->hw, p, local, up + 1);
+	}
 	if (!strncmp(w, "socket:", 7)) {
 		struct sockaddr_un sa;
 		int fd, taken;
@@ -220,6 +230,7 @@ fn_create(unsigned int idx)
 	dc.max_wr = cfg->max_wr;
 	dc.cqe_coalescing = cfg->coalescing != 0;
 	dc.cqe8_coalescing = cfg->cqe8 != 0;
+	dc.vsw_flows = cfg->vswitch_flows;
 	dc.strict = cfg->strict != 0;
 	dc.trace = cfg->trace != 0;
 	ret = emu_dev_create(&dc, &fn->hw);
@@ -1066,6 +1077,14 @@ static const struct {
 	VPORT_FIELD(tx_drop_injected),
 	VPORT_FIELD(tx_drop_wire),
 	VPORT_FIELD(rx_coalesced_cqes),
+	VPORT_FIELD(vsw_uplink_in),
+	VPORT_FIELD(vsw_to_vf),
+	VPORT_FIELD(vsw_to_syn),
+	VPORT_FIELD(vsw_first_of_flow),
+	VPORT_FIELD(vsw_flow_full),
+	VPORT_FIELD(vsw_from_vf),
+	VPORT_FIELD(vsw_from_syn),
+	VPORT_FIELD(vsw_dropped),
 };
 #define N_VPORT_FIELDS (sizeof(vport_fields) / sizeof(vport_fields[0]))
 
