@@ -86,7 +86,7 @@ static struct {
 	struct fo_path_stats vf, syn;
 	uint64_t switch_to_syn, switch_to_vf, reattach, attach_fail;
 	uint64_t ev_rmv, ev_recovering, ev_recovered, ev_recovery_failed;
-	uint64_t drop_tx, drop_not_ours, drop_parse;
+	uint64_t tx_spill, drop_tx, drop_not_ours, drop_parse;
 } fo = {
 	.stats_ms = 1000,
 	.poll_ms = 200,
@@ -704,27 +704,28 @@ fo_reflect(struct rte_mbuf *m)
 	return true;
 }
 
-/* TX on the path the flags choose, read right before the burst. */
+/*
+ * TX on the path the flags choose, read right before the burst. What the VF
+ * does not take (ring full twice, or removed before its event arrived) goes
+ * out on the synthetic path rather than being dropped.
+ */
 static void
 fo_tx(struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t sent = 0, port = fo.vf_port;
+	uint16_t sent = 0, k, port = fo.vf_port;
 
 	if (n == 0)
 		return;
 	if (!__atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE) && port != FO_NO_PORT) {
 		sent = rte_eth_tx_burst(port, 0, pkts, n);
+		if (sent < n)
+			sent += rte_eth_tx_burst(port, 0, pkts + sent, n - sent);
 		fo.vf.tx += sent;
-		/* removed under our feet: the rest goes the synthetic way */
-		if (sent < n && !__atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE)) {
-			fo.drop_tx += n - sent;
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-			return;
-		}
+		if (sent < n)
+			fo.tx_spill += n - sent;
 	}
 	if (sent < n) {
-		uint16_t k = rte_eth_tx_burst(fo.syn_port, 0, pkts + sent, n - sent);
-
+		k = rte_eth_tx_burst(fo.syn_port, 0, pkts + sent, n - sent);
 		fo.syn.tx += k;
 		sent += k;
 	}
@@ -764,7 +765,7 @@ fo_print_stats(const char *tag)
 	       " reattach=%" PRIu64 " attach_fail=%" PRIu64
 	       " ev_rmv=%" PRIu64 " ev_recovering=%" PRIu64 " ev_recovered=%" PRIu64
 	       " ev_recovery_failed=%" PRIu64
-	       " drop_tx=%" PRIu64 " drop_not_ours=%" PRIu64 " drop_parse=%" PRIu64
+	       " tx_spill=%" PRIu64 " drop_tx=%" PRIu64 " drop_not_ours=%" PRIu64 " drop_parse=%" PRIu64
 	       " mbuf_in_use=%u",
 	       tag, fo_state_names[st],
 	       fo.vf_port == FO_NO_PORT ? -1 : (int)fo.vf_port,
@@ -775,7 +776,7 @@ fo_print_stats(const char *tag)
 	       __atomic_load_n(&fo.ev_recovering, __ATOMIC_RELAXED),
 	       __atomic_load_n(&fo.ev_recovered, __ATOMIC_RELAXED),
 	       __atomic_load_n(&fo.ev_recovery_failed, __ATOMIC_RELAXED),
-	       fo.drop_tx, fo.drop_not_ours, fo.drop_parse,
+	       fo.tx_spill, fo.drop_tx, fo.drop_not_ours, fo.drop_parse,
 	       rte_mempool_in_use_count(fo.pool));
 }
 
