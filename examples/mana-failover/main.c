@@ -27,6 +27,8 @@
 #include <rte_ether.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_pci.h>
@@ -82,7 +84,13 @@ static struct {
 	enum fo_vf_state vf_state;	/* written by the callback and the loop */
 	bool tx_syn;			/* TX on the synthetic path */
 
-	/* counters */
+	/* forwarding lcore */
+	bool worker_running;
+	bool stop_worker;
+	uint64_t rounds;		/* forwarding rounds done */
+	bool last_tx_syn;
+
+	/* counters (each written by one thread) */
 	struct fo_path_stats vf, syn;
 	uint64_t switch_to_syn, switch_to_vf, reattach, attach_fail;
 	uint64_t ev_rmv, ev_recovering, ev_recovered, ev_recovery_failed;
@@ -303,9 +311,13 @@ fo_event_cb(uint16_t port, enum rte_eth_event_type ev, void *arg __rte_unused,
 		break;
 	case RTE_ETH_EVENT_RECOVERY_SUCCESS:
 		__atomic_fetch_add(&fo.ev_recovered, 1, __ATOMIC_RELAXED);
-		if (fo_cas_state(FO_VF_RECOVERING, FO_VF_ACTIVE))
+		if (fo_cas_state(FO_VF_RECOVERING, FO_VF_ACTIVE)) {
 			fo_set_tx_syn(false);
-		FO_LOG("event: port %u recovered (RECOVERY_SUCCESS): TX to VF", port);
+			FO_LOG("event: port %u recovered (RECOVERY_SUCCESS): TX to VF", port);
+		} else {
+			FO_LOG("event: port %u recovered (RECOVERY_SUCCESS) while %s: ignored",
+			       port, fo_state_names[fo_get_state()]);
+		}
 		break;
 	case RTE_ETH_EVENT_RECOVERY_FAILED:
 		fo_set_tx_syn(true);
@@ -546,7 +558,9 @@ fo_vf_try_attach(bool initial)
 {
 	static char last_err[128];
 	char addr[64], args[320], err[128];
+	uint64_t t0;
 	uint16_t port;
+	double ms;
 	int ret;
 
 	port = fo_find_vf_port();
@@ -557,7 +571,9 @@ fo_vf_try_attach(bool initial)
 		snprintf(args, sizeof(args), "mac=" RTE_ETHER_ADDR_PRT_FMT "%s%s",
 			 RTE_ETHER_ADDR_BYTES(&fo.vf_mac), fo.vf_devargs[0] ? "," : "",
 			 fo.vf_devargs);
+		t0 = rte_get_timer_cycles();
 		ret = rte_eal_hotplug_add("pci", addr, args);
+		ms = (double)(rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
 		if (ret != 0) {
 			fo.attach_fail++;
 			/* the IB device may lag the PCI function: retry quietly */
@@ -576,7 +592,8 @@ fo_vf_try_attach(bool initial)
 			fo.attach_fail++;
 			return;
 		}
-		FO_LOG("VF found at %s (devargs %s): port %u", addr, args, port);
+		FO_LOG("VF found at %s (devargs %s): port %u, attached in %.1f ms", addr, args,
+		       port, ms);
 	}
 	fo_vf_bring_up(port, !initial);
 }
@@ -710,13 +727,14 @@ fo_reflect(struct rte_mbuf *m)
  * out on the synthetic path rather than being dropped.
  */
 static void
-fo_tx(struct rte_mbuf **pkts, uint16_t n)
+fo_tx(struct rte_mbuf **pkts, uint16_t n, bool vf_usable)
 {
-	uint16_t sent = 0, k, port = fo.vf_port;
+	uint16_t sent = 0, k, port = __atomic_load_n(&fo.vf_port, __ATOMIC_RELAXED);
 
 	if (n == 0)
 		return;
-	if (!__atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE) && port != FO_NO_PORT) {
+	if (vf_usable && !__atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE) &&
+	    port != FO_NO_PORT) {
 		sent = rte_eth_tx_burst(port, 0, pkts, n);
 		if (sent < n)
 			sent += rte_eth_tx_burst(port, 0, pkts + sent, n - sent);
@@ -736,7 +754,7 @@ fo_tx(struct rte_mbuf **pkts, uint16_t n)
 }
 
 static void
-fo_rx_path(uint16_t port, struct fo_path_stats *st)
+fo_rx_path(uint16_t port, struct fo_path_stats *st, bool vf_usable)
 {
 	struct rte_mbuf *pkts[FO_BURST], *out[FO_BURST];
 	uint16_t n, i, k = 0;
@@ -751,7 +769,7 @@ fo_rx_path(uint16_t port, struct fo_path_stats *st)
 		else
 			rte_pktmbuf_free(pkts[i]);
 	}
-	fo_tx(out, k);
+	fo_tx(out, k, vf_usable);
 }
 
 static void
@@ -780,12 +798,63 @@ fo_print_stats(const char *tag)
 	       rte_mempool_in_use_count(fo.pool));
 }
 
+/*
+ * One forwarding round: RX on the VF (while the loop may use it) and on the
+ * synthetic port, reflect, TX. The round counter lets the control side know
+ * when no round that could still use a departing VF is in progress.
+ */
+static void
+fo_forward_round(void)
+{
+	enum fo_vf_state st = fo_get_state();
+	bool vf = st == FO_VF_ACTIVE || st == FO_VF_RECOVERING, syn;
+
+	if (vf)
+		fo_rx_path(__atomic_load_n(&fo.vf_port, __ATOMIC_RELAXED), &fo.vf, true);
+	fo_rx_path(fo.syn_port, &fo.syn, vf);
+	syn = __atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE);
+	if (syn != fo.last_tx_syn) {
+		if (syn)
+			fo.switch_to_syn++;
+		else
+			fo.switch_to_vf++;
+		fo.last_tx_syn = syn;
+	}
+	__atomic_fetch_add(&fo.rounds, 1, __ATOMIC_SEQ_CST);
+}
+
+static int
+fo_worker(void *arg __rte_unused)
+{
+	FO_LOG("forwarding on lcore %u", rte_lcore_id());
+	while (!__atomic_load_n(&fo.stop_worker, __ATOMIC_ACQUIRE))
+		fo_forward_round();
+	return 0;
+}
+
+/*
+ * Before stopping a gone VF: wait until the forwarding lcore finished the
+ * round it was in (later rounds see the state and leave the VF alone).
+ */
+static void
+fo_quiesce_worker(void)
+{
+	uint64_t r0;
+
+	if (!fo.worker_running)
+		return;	/* forwarding runs on this lcore, between our calls */
+	r0 = __atomic_load_n(&fo.rounds, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&fo.rounds, __ATOMIC_SEQ_CST) <= r0 &&
+	       !__atomic_load_n(&fo.stop_worker, __ATOMIC_ACQUIRE))
+		rte_pause();
+}
+
+/* Control on the main lcore: teardown, re-attach polling, counters, time. */
 static void
 fo_loop(void)
 {
 	uint64_t hz = rte_get_timer_hz(), now, next_poll = 0, next_stats, end = 0;
 	uint64_t poll_cycles = hz * fo.poll_ms / 1000, stats_cycles = hz * fo.stats_ms / 1000;
-	bool last_syn = __atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE), syn;
 	enum fo_vf_state st;
 
 	now = rte_get_timer_cycles();
@@ -793,24 +862,17 @@ fo_loop(void)
 	if (fo.seconds)
 		end = now + hz * fo.seconds;
 	while (!fo_quit) {
-		syn = __atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE);
-		if (syn != last_syn) {
-			if (syn)
-				fo.switch_to_syn++;
-			else
-				fo.switch_to_vf++;
-			last_syn = syn;
-		}
+		if (fo.worker_running)
+			rte_delay_us_sleep(1000);
+		else
+			fo_forward_round();
 		st = fo_get_state();
 		if (st == FO_VF_GONE) {
+			fo_quiesce_worker();
 			fo_vf_teardown();
 			next_poll = rte_get_timer_cycles() + poll_cycles;
 			continue;
 		}
-		if (st == FO_VF_ACTIVE || st == FO_VF_RECOVERING)
-			fo_rx_path(fo.vf_port, &fo.vf);
-		fo_rx_path(fo.syn_port, &fo.syn);
-
 		now = rte_get_timer_cycles();
 		if (st == FO_VF_ABSENT && now >= next_poll) {
 			fo_vf_try_attach(false);
@@ -822,6 +884,11 @@ fo_loop(void)
 		}
 		if (end != 0 && now >= end)
 			break;
+	}
+	if (fo.worker_running) {
+		__atomic_store_n(&fo.stop_worker, true, __ATOMIC_RELEASE);
+		rte_eal_mp_wait_lcore();
+		fo.worker_running = false;
 	}
 }
 
@@ -870,7 +937,7 @@ main(int argc, char **argv)
 {
 	static char prog[] = "mana-failover";
 	const char *root = getenv("SYSFS_PCI_DEVICES");
-	unsigned int in_use, i;
+	unsigned int in_use, i, worker;
 	uint16_t p;
 	int ret, status = 0;
 
@@ -930,6 +997,19 @@ main(int argc, char **argv)
 	fo_vf_try_attach(true);
 	if (fo_get_state() == FO_VF_ABSENT)
 		FO_LOG("VF not present yet: forwarding on the synthetic path");
+	fo.last_tx_syn = __atomic_load_n(&fo.tx_syn, __ATOMIC_ACQUIRE);
+	/* a second lcore forwards; the main one then only does control */
+	worker = rte_get_next_lcore(-1, 1, 0);
+	if (worker < RTE_MAX_LCORE) {
+		ret = rte_eal_remote_launch(fo_worker, NULL, worker);
+		if (ret != 0)
+			FO_LOG("lcore %u: launch failed (%s): forwarding on the main lcore",
+			       worker, rte_strerror(-ret));
+		else
+			fo.worker_running = true;
+	}
+	if (!fo.worker_running)
+		FO_LOG("forwarding and control on the main lcore %u", rte_lcore_id());
 	fo_loop();
 	FO_LOG("shutting down%s", fo_quit ? " (signal)" : "");
 	fo_print_stats("final");

@@ -54,7 +54,10 @@ class Forwarder:
     def __init__(self, a):
         self.a = a
         self.logf = open(a.log, 'w')
-        eal = ['-l', '0', '-d', 'librte_net_mana.so', '--no-huge', '-m', '256',
+        self.off = 0
+        self.lines = []		# log lines other than counters
+        self.last_stats = ''
+        eal = ['-l', a.lcores, '-d', 'librte_net_mana.so', '--no-huge', '-m', '256',
                '--file-prefix', 'failover', '-a', '%s,mac=%s' % (PCI_A, VNIC_MAC),
                '--log-level', 'pmd.net.mana.*:notice']
         app = ['--vf', '%s,mac=%s' % (PCI_A, VNIC_MAC),
@@ -75,19 +78,32 @@ class Forwarder:
             pass
         self.p.wait()
 
+    def _update(self):
+        """Read what the forwarder logged since the last call (stats lines kept apart)."""
+        with open(self.a.log, errors='replace') as f:
+            f.seek(self.off)
+            data = f.read()
+        cut = data.rfind('\n') + 1
+        self.off += len(data[:cut].encode())
+        for line in data[:cut].splitlines():
+            m = re.match(r'^\[ *[0-9.]+\] (?:stats|final) (.*)$', line)
+            if m:
+                self.last_stats = m.group(1)
+            else:
+                self.lines.append(line)
+
     def log(self):
-        with open(self.a.log) as f:
-            return f.read()
+        self._update()
+        return '\n'.join(self.lines)
 
     def count(self, pattern):
-        return len(re.findall(pattern, self.log(), re.M))
+        self._update()
+        return sum(1 for l in self.lines if re.search(pattern, l))
 
     def stats(self):
-        lines = re.findall(r'^\[ *[0-9.]+\] (?:stats|final) (.*)$', self.log(), re.M)
-        if not lines:
-            return {}
+        self._update()
         d = {}
-        for kv in lines[-1].split():
+        for kv in self.last_stats.split():
             k, _, v = kv.partition('=')
             d[k] = int(v) if re.fullmatch(r'-?[0-9]+', v) else v
         return d
@@ -129,6 +145,8 @@ class Traffic:
     def __init__(self, pps):
         self.interval = 1.0 / pps
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # room for ~1 s of traffic, should this process be descheduled
+        self.sock.setsockopt(socket.SOL_SOCKET, getattr(socket, 'SO_RCVBUFFORCE', 33), 4 << 20)
         self.sock.bind((HOST_IP, 0))
         self.sock.settimeout(0.2)
         self.sent_t = []		# send time per sequence number
@@ -261,6 +279,7 @@ def main():
     ap.add_argument('--reset-delay-ms', type=int, default=200)
     ap.add_argument('--pps', type=int, default=1000)
     ap.add_argument('--poll-ms', type=int, default=100)
+    ap.add_argument('--lcores', default='0-1', help="EAL -l: '0-1' forwards on lcore 1, '0' on the main one")
     a = ap.parse_args()
 
     for k in ('all', 'default'):
@@ -342,16 +361,27 @@ def run(a, fwd):
     print('%-22s %-10s %7s %6s %8s %10s %9s' % ('event', 'back by', 'sent', 'lost', 'lost ms',
                                                'longest ms', 'VF ms'))
     total_sent = total_lost = 0
+    rows = []
     for k, (name, t0, t1, how) in enumerate(events):
         nxt = events[k + 1][1] if k + 1 < len(events) else t_end
         sent, lost, longest = traffic.loss_between(t0, nxt)
         total_sent += sent
         total_lost += lost
+        rows.append(lost)
         print('%-22s %-10s %7d %6d %8.1f %10.1f %9s' % (
             name, how, sent, lost, lost * traffic.interval * 1000, longest * 1000,
             '%.0f' % ((t1 - t0) * 1000) if t1 else 'never'))
     print('%-22s %-10s %7d %6d %8.1f' % ('total', '', total_sent, total_lost,
                                     total_lost * traffic.interval * 1000))
+    for kind, sel in (('removals', lambda e: e[0].startswith('remove')),
+                      ('  re-attached', lambda e: e[0].startswith('remove') and e[3] == 're-attach'),
+                      ('  recovered', lambda e: e[0].startswith('remove') and e[3] == 'recovered'),
+                      ('resets', lambda e: e[0].startswith('reset'))):
+        ls = sorted(r for e, r in zip(events, rows) if sel(e))
+        if ls:
+            print('summary %-14s %2d events: lost packets median %d, mean %.1f, max %d'
+                  ' (x %.2f ms)' % (kind, len(ls), ls[len(ls) // 2], sum(ls) / len(ls), ls[-1],
+                                     traffic.interval * 1000))
     print('reflected packets with a bad payload or source: %d' % traffic.bad)
     check(traffic.bad == 0, 'every reflected packet came from %s:%d with our payload'
           % (VNIC_IP, UDP_PORT))
