@@ -6,15 +6,16 @@
 # kernel UDP traffic on the uplink tap, 20 VF removals / re-adds (some at a
 # new PCI address) and 5 service resets under traffic (failover_e2e.py).
 #
-#   test_failover.sh <build dir> [failover_e2e.py options]
+#   test_failover.sh <build dir> <run name> [failover_e2e.py options]
 #
 # Runs in a private network namespace (unshare -n): the taps and addresses
 # never reach the machine's own network.
 
 set -u
 
-build=$(cd "${1:?usage: test_failover.sh <build dir> [options]}" && pwd)
-shift
+build=$(cd "${1:?usage: test_failover.sh <build dir> <run name> [options]}" && pwd)
+name=${2:?usage: test_failover.sh <build dir> <run name> [options]}
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 emu=$build/emu/cli/mana-emu
 prog=$build/examples/mana-failover/mana-failover
@@ -29,7 +30,7 @@ command -v unshare >/dev/null && command -v ip >/dev/null ||
 	{ echo "SKIP: unshare or ip missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace, taps)"; exit 77; }
 
-run=$build/app/test-mana/failover/run
+run=$build/app/test-mana/failover/run-$name
 rm -rf "$run"
 mkdir -p "$run"
 source "$here/../common/short-dir.sh"
