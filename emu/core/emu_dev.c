@@ -885,6 +885,7 @@ emu_wq_obj_destroy(struct emu_dev *dev, uint64_t handle)
 			vp->table[i] = NULL;
 	if (vp->default_rq == wq)
 		vp->default_rq = NULL;
+	emu_vsw_rx_changed(dev, wq->vport);
 	pg = wq->page;
 	for (i = 0; i < pg->n_wqs; i++) {
 		if (pg->wqs[i] == wq) {
@@ -950,6 +951,7 @@ emu_vport_config_rx(struct emu_dev *dev, uint32_t vport,
 	vp->rx_configured = true;
 	memcpy(vp->key, rx->hash_key, EMU_RSS_KEY_SIZE);
 	emu_rss_table_build(vp->tt, vp->key);
+	emu_vsw_rx_changed(dev, vport);
 	if (dev->trace)
 		emu_trace(dev, "config_vport_rx vport %u rx_enable %d rss_enable %d "
 			  "coalescing %d default %#x", vport, vp->rx_enable, vp->rss_enable, vp->coalesce,
@@ -967,6 +969,7 @@ emu_vport_disable_rx(struct emu_dev *dev, uint32_t vport)
 	pthread_mutex_lock(&dev->lock);
 	emu_rx_flush(dev, true);
 	dev->vport[vport].rx_enable = false;
+	emu_vsw_rx_changed(dev, vport);
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }
@@ -1011,6 +1014,7 @@ static int
 emu_dev_fatal(struct emu_dev *dev, enum emu_fatal_reason reason)
 {
 	void (*cb)(void *, struct emu_dev *, enum emu_fatal_reason);
+	uint32_t i;
 	void *arg;
 
 	pthread_mutex_lock(&dev->lock);
@@ -1020,7 +1024,8 @@ emu_dev_fatal(struct emu_dev *dev, enum emu_fatal_reason reason)
 	}
 	atomic_store(&dev->removed, true);
 	emu_dev_clear_objects(dev);
-	emu_vsw_vf_gone(dev);
+	for (i = 0; i < dev->cfg.n_vports; i++)
+		emu_vsw_rx_changed(dev, i);
 	cb = dev->fatal_cb;
 	arg = dev->fatal_arg;
 	if (dev->trace)

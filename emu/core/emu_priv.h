@@ -138,6 +138,7 @@ struct emu_vsw {
 	char syn_if[16];		/* tap names ("" for bare fds) */
 	char up_if[16];
 	bool vf_present;		/* at the last look */
+	bool syn_sock, up_sock;		/* the fd is a socket (else a tap) */
 	uint32_t cap;			/* flows kept */
 	uint32_t n;			/* flows recorded */
 	uint32_t mask;			/* slots - 1 (slots >= 2 x cap) */
@@ -284,7 +285,7 @@ void emu_vsw_uplink_input(struct emu_dev *dev, uint32_t vport, uint8_t *frame,
 int emu_vsw_poll(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_transmit(struct emu_dev *dev, uint32_t vport, const uint8_t *frame,
 		      uint32_t len);
-void emu_vsw_vf_gone(struct emu_dev *dev);
+void emu_vsw_rx_changed(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_set_mac(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_free(struct emu_vport *vp);
 

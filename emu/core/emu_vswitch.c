@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emu_priv.h"
@@ -150,29 +151,43 @@ emu_vsw_vf_check(struct emu_dev *dev, struct emu_vport *vp)
 	return present;
 }
 
+/*
+ * The VF's state may have changed (RX configured or disabled, RQ destroyed,
+ * removal, reset): look now, so that a VF going away and coming back
+ * between two polls still forgets the flows. Lock held.
+ */
 void
-emu_vsw_vf_gone(struct emu_dev *dev)
+emu_vsw_rx_changed(struct emu_dev *dev, uint32_t vport)
 {
-	uint32_t v;
+	struct emu_vport *vp = &dev->vport[vport];
 
-	for (v = 0; v < dev->cfg.n_vports; v++) {
-		struct emu_vport *vp = &dev->vport[v];
-
-		if (vp->wire == EMU_WIRE_VSWITCH && vp->vsw != NULL) {
-			emu_vsw_flows_clear(vp->vsw);
-			vp->vsw->vf_present = false;
-		}
-	}
+	if (vp->wire == EMU_WIRE_VSWITCH && vp->vsw != NULL)
+		emu_vsw_vf_check(dev, vp);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Switching                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* One frame to a tap or a socket: never blocks, never raises SIGPIPE. */
+static bool
+emu_vsw_write(int fd, bool sock, const uint8_t *f, uint32_t len)
+{
+	ssize_t r = sock ? send(fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL) : write(fd, f, len);
+
+	return r == (ssize_t)len;
+}
+
+static ssize_t
+emu_vsw_read(int fd, bool sock, uint8_t *buf)
+{
+	return sock ? recv(fd, buf, EMU_MAX_FRAME, MSG_DONTWAIT) : read(fd, buf, EMU_MAX_FRAME);
+}
+
 static void
 emu_vsw_to_syn(struct emu_vport *vp, const uint8_t *f, uint32_t len)
 {
-	if (write(vp->vsw->syn_fd, f, len) == (ssize_t)len)
+	if (emu_vsw_write(vp->vsw->syn_fd, vp->vsw->syn_sock, f, len))
 		vp->st.vsw_to_syn++;
 	else
 		vp->st.vsw_dropped++;
@@ -181,7 +196,7 @@ emu_vsw_to_syn(struct emu_vport *vp, const uint8_t *f, uint32_t len)
 static bool
 emu_vsw_to_uplink(struct emu_vport *vp, const uint8_t *f, uint32_t len)
 {
-	return write(vp->fd, f, len) == (ssize_t)len;
+	return emu_vsw_write(vp->fd, vp->vsw->up_sock, f, len);
 }
 
 /* One frame from the network beyond the switch to the vNIC. Lock held. */
@@ -238,16 +253,6 @@ emu_vsw_transmit(struct emu_dev *dev, uint32_t vport, const uint8_t *f, uint32_t
 		vp->st.tx_drop_wire++;
 }
 
-static ssize_t
-emu_vsw_read(int fd, uint8_t *buf)
-{
-	ssize_t r = recv(fd, buf, EMU_MAX_FRAME, MSG_DONTWAIT);
-
-	if (r < 0 && errno == ENOTSOCK)
-		r = read(fd, buf, EMU_MAX_FRAME);
-	return r;
-}
-
 /* Uplink input and synthetic TX of one vPort. Lock held. */
 int
 emu_vsw_poll(struct emu_dev *dev, uint32_t vport)
@@ -260,7 +265,7 @@ emu_vsw_poll(struct emu_dev *dev, uint32_t vport)
 		return 0;
 	emu_vsw_vf_check(dev, vp);
 	for (n = 0; n < EMU_VSW_POLL_BUDGET; n++) {
-		ssize_t r = emu_vsw_read(vp->fd, dev->seg);
+		ssize_t r = emu_vsw_read(vp->fd, vp->vsw->up_sock, dev->seg);
 
 		if (r <= 0)
 			break;
@@ -268,7 +273,7 @@ emu_vsw_poll(struct emu_dev *dev, uint32_t vport)
 		work++;
 	}
 	for (n = 0; n < EMU_VSW_POLL_BUDGET; n++) {
-		ssize_t r = emu_vsw_read(vp->vsw->syn_fd, dev->seg);
+		ssize_t r = emu_vsw_read(vp->vsw->syn_fd, vp->vsw->syn_sock, dev->seg);
 
 		if (r <= 0)
 			break;
@@ -331,29 +336,33 @@ out:
 	return rc;
 }
 
+/* O_NONBLOCK on @p fd; @return 1 if it is a socket, 0 if not, < 0 on error. */
 static int
-emu_set_nonblock(int fd)
+emu_vsw_fd_prepare(int fd)
 {
+	struct stat st;
 	int fl = fcntl(fd, F_GETFL);
 
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fstat(fd, &st) < 0)
+		return -EINVAL;
+	return S_ISSOCK(st.st_mode) ? 1 : 0;
 }
 
 int
 emu_port_wire_vswitch_fd(struct emu_dev *dev, uint32_t vport, int syn_fd, int uplink_fd)
 {
 	uint32_t flows = dev->cfg.vsw_flows, slots = 1;
+	int rc, syn_sock, up_sock;
 	struct emu_vsw *s;
-	int rc;
 
 	if (vport >= dev->cfg.n_vports || syn_fd < 0 || uplink_fd < 0 ||
 	    syn_fd == uplink_fd) {
 		rc = -EINVAL;
 		goto fail;
 	}
-	if (emu_set_nonblock(syn_fd) < 0 || emu_set_nonblock(uplink_fd) < 0) {
+	syn_sock = emu_vsw_fd_prepare(syn_fd);
+	up_sock = emu_vsw_fd_prepare(uplink_fd);
+	if (syn_sock < 0 || up_sock < 0) {
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -371,6 +380,8 @@ emu_port_wire_vswitch_fd(struct emu_dev *dev, uint32_t vport, int syn_fd, int up
 		goto fail;
 	}
 	s->syn_fd = syn_fd;
+	s->syn_sock = syn_sock == 1;
+	s->up_sock = up_sock == 1;
 	s->cap = flows;
 	s->mask = slots - 1;
 	emu_port_wire_none(dev, vport);

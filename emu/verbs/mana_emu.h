@@ -82,7 +82,8 @@ const char *mana_emu_ibdev_name(unsigned int dev);
 int mana_emu_mac(unsigned int dev, unsigned int port, uint8_t mac[6]);
 
 /**
- * Deliver @p frame as if it arrived from the wire of vPort @p port.
+ * Deliver @p frame as if it arrived from the wire of vPort @p port (on a
+ * vswitch wire: from the uplink, so the host switch decides its path).
  * @return 0 on success, a negative errno value otherwise.
  */
 int mana_emu_inject_rx(unsigned int dev, unsigned int port,

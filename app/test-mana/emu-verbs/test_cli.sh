@@ -191,6 +191,45 @@ case_tap() {
 	pass tap_wire
 }
 
+# -------------------------------------------------------------- vswitch --
+case_vswitch() {
+	local out
+	"$CLI" --wire vswitch:evcs0 -- true 2>"$WORK/err.txt"
+	[ $? = 2 ] && grep -q "wire=vswitch:evcs0: want" "$WORK/err.txt" ||
+		{ fail vswitch_wire "bad spec: $(cat "$WORK/err.txt")"; return; }
+	if ! unshare -n true 2>/dev/null || [ ! -c /dev/net/tun ]; then
+		echo "SKIP emu-verbs-cli/vswitch_wire: no network namespaces or tun"
+		return
+	fi
+	# both taps exist and are up while a program has the device open; the
+	# synthetic one has the vPort MAC; they go when the program ends
+	unshare -n bash -c '
+		"$1" --dir "$2" --mac 00:0d:3a:12:34:56 --opt wire0=vswitch:evcs0:evcu0 \
+			-- "$3" serve 20000 >"$2.out" 2>&1 &
+		pid=$!
+		for i in $(seq 400); do
+			grep -q ready "$2.out" 2>/dev/null && break
+			sleep 0.05
+		done
+		ip -br link show evcs0
+		ip -br link show evcu0
+		"$1" ctl --dir "$2" stats | grep "\.vsw_"
+		"$1" ctl --dir "$2" remove
+		wait $pid
+		echo "tool exit $?"
+		ip link show evcs0 >/dev/null 2>&1 || echo "evcs0 gone"
+	' bash "$CLI" "$WORK/vsw" "$TOOL" >"$WORK/vsw.txt" 2>&1
+	out=$(cat "$WORK/vsw.txt")
+	grep -Eq "^evcs0 +[A-Z]+ +00:0d:3a:12:34:56 <.*,UP[,>]" <<<"$out" &&
+	grep -Eq "^evcu0 +[A-Z]+ +[0-9a-f:]+ <.*,UP[,>]" <<<"$out" &&
+	grep -Eq "^dev0\.port0\.vsw_uplink_in [0-9]+$" <<<"$out" &&
+	grep -Eq "^dev0\.port0\.vsw_first_of_flow [0-9]+$" <<<"$out" &&
+	[ "$(grep -c "^dev0\.port0\.vsw_" <<<"$out")" = 8 ] &&
+	grep -qx "tool exit 0" <<<"$out" && grep -qx "evcs0 gone" <<<"$out" ||
+		{ fail vswitch_wire "$out"; return; }
+	pass vswitch_wire
+}
+
 # --------------------------------------------------------------- socket --
 case_socket() {
 	local pid i rc
@@ -239,6 +278,7 @@ case_config
 case_strict
 case_ctl
 case_tap
+case_vswitch
 case_socket
 case_testpmd
 echo "emu-verbs-cli: $failures failed"

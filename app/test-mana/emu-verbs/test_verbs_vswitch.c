@@ -359,7 +359,17 @@ expect_counts(const struct vsw_counts *c)
 static int
 vsw_start(const char *opts, bool with_vf)
 {
-	int rc = ev.init(opts);
+	int rc;
+
+	/* what a failed case left behind */
+	if (T.vf)
+		vf_teardown(true);
+	if (T.up_fd >= 0)
+		close(T.up_fd);
+	if (T.syn_fd >= 0)
+		close(T.syn_fd);
+	T.up_fd = T.syn_fd = -1;
+	rc = ev.init(opts);
 
 	MTEST_ASSERT(rc == 0, "init %s: %d %s", opts, rc, ev.last_error());
 	T.step = strstr(opts, "mode=step") != NULL;
@@ -456,14 +466,14 @@ test_interfaces(void)
 
 /* First frame of each flow to the synthetic path, the rest to the VF. */
 static int
-test_first_of_flow(void)
+first_of_flow(const char *opts)
 {
 	struct vsw_counts c = { 0 };
 	uint8_t f[256];
 	uint32_t len;
 	int i;
 
-	MTEST_ASSERT_EQ(vsw_start(VSW_THREAD, true), 0);
+	MTEST_ASSERT_EQ(vsw_start(opts, true), 0);
 	/* UDP flow A: 3 frames */
 	for (i = 0; i < 3; i++) {
 		len = frame_udp4(f, T.mac, 1000, (uint8_t)i);
@@ -559,7 +569,7 @@ test_bcast_mcast_other(void)
 
 /* Frames sent by the VF and by the synthetic interface both reach the uplink. */
 static int
-test_tx_both(void)
+tx_both(const char *opts)
 {
 	struct vsw_counts c = { 0 };
 	uint8_t f[256], got[256];
@@ -567,7 +577,7 @@ test_tx_both(void)
 	uint32_t len;
 	int i, done = 0;
 
-	MTEST_ASSERT_EQ(vsw_start(VSW_THREAD, true), 0);
+	MTEST_ASSERT_EQ(vsw_start(opts, true), 0);
 	for (i = 0; i < 2; i++) {
 		len = frame_raw(f, peer_mac, T.mac, (uint8_t)(50 + i));
 		ev_send(&T.p, f, len);
@@ -681,9 +691,252 @@ vf_away_and_back(const char *opts, bool reset)
 }
 
 static int
+test_first_of_flow(void)
+{
+	return first_of_flow(VSW_THREAD);
+}
+
+static int
+test_first_of_flow_step(void)
+{
+	return first_of_flow(VSW_STEP);
+}
+
+static int
+test_tx_both(void)
+{
+	return tx_both(VSW_THREAD);
+}
+
+static int
+test_tx_both_step(void)
+{
+	return tx_both(VSW_STEP);
+}
+
+static int
 test_remove_readd(void)
 {
 	return vf_away_and_back(VSW_THREAD, false);
+}
+
+static int
+test_remove_readd_step(void)
+{
+	return vf_away_and_back(VSW_STEP, false);
+}
+
+static int
+test_reset(void)
+{
+	return vf_away_and_back(VSW_THREAD, true);
+}
+
+static int
+test_reset_step(void)
+{
+	return vf_away_and_back(VSW_STEP, true);
+}
+
+/*
+ * The configured schedule removes and re-adds the function (as the API
+ * does): the taps stay and the new function's VF takes the flows again.
+ * No VF before: whenever the removal happens, the frames go synthetic.
+ */
+static int
+test_schedule(void)
+{
+	struct vsw_counts c = { 0 };
+	const char *name = NULL;
+	uint8_t f[256];
+	uint32_t len;
+	int i;
+
+	MTEST_ASSERT_EQ(vsw_start("remove_at_ms=30,readd_after_ms=60," VSW_THREAD, false), 0);
+	for (i = 0; i < 2; i++) {
+		len = frame_udp4(f, T.mac, 1000, (uint8_t)i);
+		MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	}
+	/* the re-added function registers the next IB device */
+	for (i = 0; i < 3 * VSW_WAIT_MS; i++) {
+		name = ev.ibdev_name(0);
+		if (name != NULL && strcmp(name, "manae_0") != 0)
+			break;
+		vsw_pause();
+	}
+	MTEST_ASSERT(name != NULL && !strcmp(name, "manae_1"), "IB device %s",
+		     name != NULL ? name : "(none)");
+	len = frame_udp4(f, T.mac, 1000, 2);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	MTEST_ASSERT_EQ(vf_setup(), 0);
+	for (i = 3; i < 5; i++) {
+		len = frame_udp4(f, T.mac, 1000, (uint8_t)i);
+		MTEST_ASSERT_EQ(uplink_expect(f, len, i == 3), 0);
+	}
+	MTEST_ASSERT_EQ(expect_quiet(), 0);
+	c.uplink_in = 5;
+	c.to_syn = 4;
+	c.first = 1;
+	c.to_vf = 1;
+	MTEST_ASSERT_EQ(expect_counts(&c), 0);
+	return vsw_stop(false);
+}
+
+/* Step mode: the taps are read and written only by mana_emu_step(). */
+static int
+test_step_holds(void)
+{
+	uint8_t f[256], got[256];
+	uint32_t len;
+
+	MTEST_ASSERT_EQ(vsw_start(VSW_STEP, true), 0);
+	len = frame_raw(f, bcast_mac, peer_mac, 1);
+	MTEST_ASSERT_EQ(pk_send(T.up_fd, VSW_UP, f, len), 0);
+	len = frame_raw(f, peer_mac, T.mac, 2);
+	MTEST_ASSERT_EQ(pk_send(T.syn_fd, VSW_SYN, f, len), 0);
+	usleep(VSW_QUIET_MS * 1000);
+	MTEST_ASSERT_EQ(ctr("vsw_uplink_in"), 0);
+	MTEST_ASSERT_EQ(ctr("vsw_from_syn"), 0);
+	MTEST_ASSERT(recv(T.syn_fd, got, sizeof(got), MSG_DONTWAIT) < 0,
+		     "synthetic frame without a step");
+	MTEST_ASSERT(ev.step() >= 2, "step did no work");
+	MTEST_ASSERT_EQ(ctr("vsw_uplink_in"), 1);
+	MTEST_ASSERT_EQ(ctr("vsw_to_syn"), 1);
+	MTEST_ASSERT_EQ(ctr("vsw_from_syn"), 1);
+	MTEST_ASSERT_EQ(pk_recv(T.up_fd, got, sizeof(got), VSW_WAIT_MS), (int)len);
+	MTEST_ASSERT_MEM_EQ(got, f, len);
+	len = frame_raw(f, bcast_mac, peer_mac, 1);
+	MTEST_ASSERT_EQ(pk_recv(T.syn_fd, got, sizeof(got), VSW_WAIT_MS), (int)len);
+	MTEST_ASSERT_MEM_EQ(got, f, len);
+	return vsw_stop(false);
+}
+
+/*
+ * A driver stopping and restarting its port (RSS QP destroyed, created
+ * again): the VF is away in between, so its flows are forgotten.
+ */
+static int
+rx_restart(const char *opts)
+{
+	struct ibv_qp_init_attr_ex rqa = {
+		.qp_type = IBV_QPT_RAW_PACKET,
+		.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_RX_HASH |
+			     IBV_QP_INIT_ATTR_IND_TABLE,
+		.rx_hash_conf = {
+			.rx_hash_function = IBV_RX_HASH_FUNC_TOEPLITZ,
+			.rx_hash_key_len = 40,
+			.rx_hash_key = ev_rss_key,
+			.rx_hash_fields_mask = IBV_RX_HASH_SRC_IPV4 |
+					       IBV_RX_HASH_DST_IPV4,
+		},
+	};
+	struct vsw_counts c = { 0 };
+	struct manadv_obj obj;
+	uint8_t f[256];
+	uint32_t len;
+
+	MTEST_ASSERT_EQ(vsw_start(opts, true), 0);
+	len = frame_udp4(f, T.mac, 1000, 0);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	len = frame_udp4(f, T.mac, 1000, 1);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, false), 0);
+	MTEST_ASSERT_EQ(ibv_destroy_qp(T.p.rss), 0);
+	T.p.rss = NULL;
+	/* the RQ and its CQ are new hardware objects on the same rings */
+	memset(T.p.drx.buf, 0, (size_t)T.p.drx.count * 64);
+	rqa.pd = T.p.pdom;
+	rqa.rwq_ind_tbl = T.p.ind;
+	T.p.rss = ibv_create_qp_ex(T.ctx, &rqa);
+	MTEST_ASSERT(T.p.rss != NULL, "RSS QP again: errno %d", errno);
+	memset(&obj, 0, sizeof(obj));
+	obj.cq.in = T.p.rx_cq;
+	obj.cq.out = &T.p.drx;
+	obj.rwq.in = T.p.wq;
+	obj.rwq.out = &T.p.drwq;
+	MTEST_ASSERT_EQ(manadv_init_obj(&obj, MANADV_OBJ_CQ | MANADV_OBJ_RWQ), 0);
+	T.p.rq_head = 0;
+	T.p.rx_posted = 0;
+	T.p.rx_cq_head = T.p.drx.count;
+	T.rx_idx = 0;
+	ev_post_rx(&T.p, EV_NBUF / 2);
+	len = frame_udp4(f, T.mac, 1000, 2);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	len = frame_udp4(f, T.mac, 1000, 3);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, false), 0);
+	MTEST_ASSERT_EQ(expect_quiet(), 0);
+	c.uplink_in = 4;
+	c.to_syn = 2;
+	c.first = 2;
+	c.to_vf = 2;
+	MTEST_ASSERT_EQ(expect_counts(&c), 0);
+	return vsw_stop(false);
+}
+
+static int
+test_rx_restart(void)
+{
+	return rx_restart(VSW_THREAD);
+}
+
+/* No step between the stop and the start: the flows are forgotten all the same. */
+static int
+test_rx_restart_step(void)
+{
+	return rx_restart(VSW_STEP);
+}
+
+/*
+ * A full flow table: a new flow takes the synthetic path and is not
+ * recorded (every frame of it stays synthetic) until the table is
+ * forgotten, here by a removal and re-add.
+ */
+static int
+test_flow_table_full(void)
+{
+	struct vsw_counts c = { 0 };
+	uint8_t f[256];
+	uint32_t len;
+	int i;
+
+	MTEST_ASSERT_EQ(vsw_start("vswitch_flows=4," VSW_THREAD, true), 0);
+	for (i = 0; i < 4; i++) {
+		len = frame_udp4(f, T.mac, (uint16_t)(3000 + i), (uint8_t)i);
+		MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		len = frame_udp4(f, T.mac, 3004, (uint8_t)(10 + i));
+		MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		len = frame_udp4(f, T.mac, (uint16_t)(3000 + i), (uint8_t)(20 + i));
+		MTEST_ASSERT_EQ(uplink_expect(f, len, false), 0);
+	}
+	/* broadcast never enters the table */
+	len = frame_raw(f, bcast_mac, peer_mac, 30);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	c.uplink_in = 11;
+	c.to_syn = 7;
+	c.first = 4;
+	c.full = 2;
+	c.to_vf = 4;
+	MTEST_ASSERT_EQ(expect_counts(&c), 0);
+
+	MTEST_ASSERT_EQ(ev.remove(0), 0);
+	MTEST_ASSERT_EQ(expect_fatal(), 0);
+	MTEST_ASSERT_EQ(vf_teardown(true), 0);
+	MTEST_ASSERT_EQ(ev.readd(0, NULL), 0);
+	MTEST_ASSERT_EQ(vf_setup(), 0);
+	len = frame_udp4(f, T.mac, 3004, 40);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	len = frame_udp4(f, T.mac, 3004, 41);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, false), 0);
+	MTEST_ASSERT_EQ(expect_quiet(), 0);
+	c.uplink_in += 2;
+	c.to_syn++;
+	c.first++;
+	c.to_vf++;
+	MTEST_ASSERT_EQ(expect_counts(&c), 0);
+	return vsw_stop(false);
 }
 
 int
@@ -695,6 +948,16 @@ main(int argc, char **argv)
 		{ "vswitch_bcast_mcast_other", test_bcast_mcast_other },
 		{ "vswitch_tx_both", test_tx_both },
 		{ "vswitch_remove_readd", test_remove_readd },
+		{ "vswitch_reset", test_reset },
+		{ "vswitch_schedule", test_schedule },
+		{ "vswitch_rx_restart", test_rx_restart },
+		{ "vswitch_flow_table_full", test_flow_table_full },
+		{ "vswitch_step_holds", test_step_holds },
+		{ "vswitch_first_of_flow_step", test_first_of_flow_step },
+		{ "vswitch_tx_both_step", test_tx_both_step },
+		{ "vswitch_remove_readd_step", test_remove_readd_step },
+		{ "vswitch_reset_step", test_reset_step },
+		{ "vswitch_rx_restart_step", test_rx_restart_step },
 	};
 	static const char *const quiet[] = {
 		"/proc/sys/net/ipv6/conf/all/disable_ipv6",
@@ -719,6 +982,7 @@ main(int argc, char **argv)
 	}
 	if (ev_load_api() != 0)
 		return 1;
+	T.up_fd = T.syn_fd = -1;
 	return mtest_run("emu-verbs-vswitch", cases, sizeof(cases) / sizeof(cases[0]),
 			 argc, argv);
 }

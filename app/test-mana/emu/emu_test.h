@@ -59,6 +59,7 @@ struct fx_opts {
 	const uint8_t *key;	/* 40 bytes, NULL = zero key */
 	bool strict;
 	bool cqe8;		/* CQE_RX_COALESCED_8 */
+	uint32_t vsw_flows;	/* vSwitch flow table, 0 = default */
 };
 
 static inline void *
@@ -108,6 +109,7 @@ fx_init(struct fx *f, const struct fx_opts *o)
 	cfg.cqe_coalescing = !o->no_coalescing;
 	cfg.strict = o->strict;
 	cfg.cqe8_coalescing = o->cqe8;
+	cfg.vsw_flows = o->vsw_flows;
 	if (o->mtu)
 		cfg.vport[0].mtu = o->mtu;
 	cfg.vport[0].tx_vp_offset = o->vpo;
