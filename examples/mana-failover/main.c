@@ -78,8 +78,10 @@ static struct {
 	/* run state */
 	struct rte_mempool *pool;
 	uint16_t syn_port;
-	bool syn_attached;		/* we attached it as a vdev */
+	char syn_vdev[256];		/* the vdev we attached, if any */
 	uint16_t vf_port;		/* read by the event callback */
+	bool vf_started;
+	bool syn_started;
 	struct rte_device *vf_dev;
 	enum fo_vf_state vf_state;	/* written by the callback and the loop */
 	bool tx_syn;			/* TX on the synthetic path */
@@ -364,11 +366,11 @@ fo_port_start(uint16_t port, bool vf)
 }
 
 static void
-fo_port_close(uint16_t port)
+fo_port_close(uint16_t port, bool started)
 {
 	int ret;
 
-	ret = rte_eth_dev_stop(port);
+	ret = started ? rte_eth_dev_stop(port) : 0;
 	if (ret != 0)
 		FO_LOG("port %u: stop: %s", port, rte_strerror(-ret));
 	ret = rte_eth_dev_close(port);
@@ -418,6 +420,7 @@ fo_cache_devargs(const struct rte_device *dev)
 static int
 fo_vf_bring_up(uint16_t port, bool reattached)
 {
+	static int last_err;
 	struct rte_eth_dev_info info;
 	int ret;
 
@@ -429,11 +432,17 @@ fo_vf_bring_up(uint16_t port, bool reattached)
 	__atomic_store_n(&fo.vf_port, port, __ATOMIC_RELEASE);
 	ret = fo_port_start(port, true);
 	if (ret != 0) {
-		FO_LOG("VF port %u (%s): start failed: %s", port, rte_dev_name(info.device),
-		       rte_strerror(-ret));
+		/* detached and retried at the next poll: say it once per cause */
+		fo.attach_fail++;
+		if (ret != last_err)
+			FO_LOG("VF port %u (%s): start failed: %s; retrying", port,
+			       rte_dev_name(info.device), rte_strerror(-ret));
+		last_err = ret;
 		fo_set_state(FO_VF_GONE);
 		return ret;
 	}
+	last_err = 0;
+	fo.vf_started = true;
 	/* a removal during start already marked it gone: leave it so */
 	if (!fo_cas_state(FO_VF_ABSENT, FO_VF_ACTIVE))
 		return -ENODEV;
@@ -458,7 +467,8 @@ fo_vf_teardown(void)
 	if (port != FO_NO_PORT) {
 		if (dev != NULL)
 			snprintf(name, sizeof(name), "%s", rte_dev_name(dev));
-		fo_port_close(port);
+		fo_port_close(port, fo.vf_started);
+		fo.vf_started = false;
 		__atomic_store_n(&fo.vf_port, FO_NO_PORT, __ATOMIC_RELEASE);
 	}
 	if (dev != NULL) {
@@ -916,7 +926,7 @@ fo_syn_open(void)
 			fo.syn_arg, rte_strerror(-ret));
 		return ret;
 	}
-	fo.syn_attached = true;
+	snprintf(fo.syn_vdev, sizeof(fo.syn_vdev), "%s", name);
 	if (rte_eth_dev_get_port_by_name(name, &fo.syn_port) != 0) {
 		fprintf(stderr, "--synthetic %s: attached, but no port is named %s\n",
 			fo.syn_arg, name);
@@ -938,7 +948,7 @@ main(int argc, char **argv)
 	static char prog[] = "mana-failover";
 	const char *root = getenv("SYSFS_PCI_DEVICES");
 	unsigned int in_use, i, worker;
-	uint16_t p;
+	uint16_t p, vf;
 	int ret, status = 0;
 
 	ret = rte_eal_init(argc, argv);
@@ -991,6 +1001,7 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	fo.syn_started = true;
 	FO_LOG("synthetic port %u (%s) started; VF MAC " RTE_ETHER_ADDR_PRT_FMT
 	       ", PCI tree %s", fo.syn_port, fo.syn_arg, RTE_ETHER_ADDR_BYTES(&fo.vf_mac),
 	       fo.pci_root);
@@ -1017,9 +1028,15 @@ main(int argc, char **argv)
 out:
 	for (i = 0; i < RTE_DIM(fo_events); i++)
 		rte_eth_dev_callback_unregister(RTE_ETH_ALL, fo_events[i], fo_event_cb, NULL);
-	__atomic_store_n(&fo.vf_port, FO_NO_PORT, __ATOMIC_RELEASE);
+	vf = __atomic_exchange_n(&fo.vf_port, FO_NO_PORT, __ATOMIC_ACQ_REL);
 	RTE_ETH_FOREACH_DEV(p)
-		fo_port_close(p);
+		fo_port_close(p, p == vf ? fo.vf_started :
+			      p == fo.syn_port ? fo.syn_started : true);
+	if (fo.syn_vdev[0] != '\0') {
+		ret = rte_eal_hotplug_remove("vdev", fo.syn_vdev);
+		if (ret != 0)
+			fprintf(stderr, "%s: detach: %s\n", fo.syn_vdev, rte_strerror(-ret));
+	}
 	if (fo.pool != NULL) {
 		in_use = rte_mempool_in_use_count(fo.pool);
 		printf("mempool: %u mbufs in use after closing every port (baseline 0)\n",

@@ -32,6 +32,7 @@ failures = []
 BACK = r'TX to VF$'
 REATTACH = r'started after re-attach: TX to VF$'
 RECOVERED = r'\(RECOVERY_SUCCESS\): TX to VF$'
+START_FAILED = r'start failed: .*; retrying$'
 
 
 def check(cond, what):
@@ -277,9 +278,12 @@ def main():
     ap.add_argument('--resets', type=int, default=5)
     ap.add_argument('--removal-ms', type=int, default=0, help='0: 200, 350, 500, 800 ms in turn')
     ap.add_argument('--reset-delay-ms', type=int, default=200)
+    ap.add_argument('--kernel-up', type=int, default=1,
+                    help='removals after which the VF returns with its kernel interface up')
     ap.add_argument('--pps', type=int, default=1000)
     ap.add_argument('--poll-ms', type=int, default=100)
-    ap.add_argument('--lcores', default='0-1', help="EAL -l: '0-1' forwards on lcore 1, '0' on the main one")
+    ap.add_argument('--lcores', default='0-1',
+                    help="EAL -l: '0-1' forwards on lcore 1, '0' on the main one")
     a = ap.parse_args()
 
     for k in ('all', 'default'):
@@ -351,6 +355,37 @@ def run(a, fwd):
         events.append(('reset %d %dms' % (i + 1, a.reset_delay_ms), t0, t1, how))
         if not ok or not vf_carries(a, fwd, traffic, 'after reset %d' % (i + 1)):
             break
+    for i in range(a.kernel_up if not failures else 0):
+        # the VF comes back with its kernel interface up: net_mana cannot
+        # open the vPort (EBUSY) until it is set down; the forwarder retries
+        n_back, n_fail = fwd.count(BACK), fwd.count(START_FAILED)
+        emu_ctl(a, 'netdev', '0', 'up')
+        t0 = time.monotonic()
+        emu_ctl(a, 'remove')
+        time.sleep(0.3)
+        emu_ctl(a, 'readd')
+        check(fwd.wait(START_FAILED, n_fail + 1, 10),
+              'kernel up %d: the returning VF does not start while its kernel interface is up'
+              % (i + 1))
+        t_mid = time.monotonic()
+        time.sleep(0.5)
+        f = fwd.stats()
+        check(fwd.count(BACK) == n_back and f.get('tx_path') == 'syn' and
+              f.get('vf_state') != 'active',
+              'kernel up %d: TX stays on the synthetic path (%s, VF %s)'
+              % (i + 1, f.get('tx_path'), f.get('vf_state')))
+        check(traffic.received_since(t_mid) > 0,
+              'kernel up %d: traffic flows through the synthetic path meanwhile' % (i + 1))
+        check(fwd.count(START_FAILED) == n_fail + 1,
+              'kernel up %d: the start failure is reported once, not at every retry (%d)'
+              % (i + 1, fwd.count(START_FAILED) - n_fail))
+        emu_ctl(a, 'netdev', '0', 'down')
+        ok = fwd.wait(BACK, n_back + 1, 15)
+        t1 = time.monotonic() if ok else None
+        check(ok, 'kernel up %d: re-attached once the kernel interface is down' % (i + 1))
+        events.append(('kernel-up %d' % (i + 1), t0, t1, 're-attach' if ok else 'never'))
+        if not ok or not vf_carries(a, fwd, traffic, 'after kernel up %d' % (i + 1)):
+            break
     t_end = time.monotonic()
     time.sleep(0.5)
     traffic.stop()
@@ -374,9 +409,12 @@ def run(a, fwd):
     print('%-22s %-10s %7d %6d %8.1f' % ('total', '', total_sent, total_lost,
                                     total_lost * traffic.interval * 1000))
     for kind, sel in (('removals', lambda e: e[0].startswith('remove')),
-                      ('  re-attached', lambda e: e[0].startswith('remove') and e[3] == 're-attach'),
-                      ('  recovered', lambda e: e[0].startswith('remove') and e[3] == 'recovered'),
-                      ('resets', lambda e: e[0].startswith('reset'))):
+                      ('  re-attached',
+                       lambda e: e[0].startswith('remove') and e[3] == 're-attach'),
+                      ('  recovered',
+                       lambda e: e[0].startswith('remove') and e[3] == 'recovered'),
+                      ('resets', lambda e: e[0].startswith('reset')),
+                      ('kernel-up', lambda e: e[0].startswith('kernel-up'))):
         ls = sorted(r for e, r in zip(events, rows) if sel(e))
         if ls:
             print('summary %-14s %2d events: lost packets median %d, mean %.1f, max %d'
@@ -385,8 +423,9 @@ def run(a, fwd):
     print('reflected packets with a bad payload or source: %d' % traffic.bad)
     check(traffic.bad == 0, 'every reflected packet came from %s:%d with our payload'
           % (VNIC_IP, UDP_PORT))
-    check(len(events) == a.removals + a.resets and all(e[2] for e in events),
-          'all %d events recovered' % (a.removals + a.resets))
+    n_events = a.removals + a.resets + a.kernel_up
+    check(len(events) == n_events and all(e[2] for e in events),
+          'all %d events recovered' % n_events)
 
     st = emu_stats(a)
     print('emulator: ' + ' '.join('%s=%s' % (k, v) for k, v in sorted(st.items())
@@ -414,9 +453,9 @@ def run(a, fwd):
           'forwarder counted %d re-attaches (%s)' % (n_re, f.get('reattach')))
     check(f.get('ev_recovered') == n_rec and n_rec >= a.resets,
           'forwarder counted %d recoveries (%s)' % (n_rec, f.get('ev_recovered')))
-    check(f.get('switch_to_vf', 0) >= a.removals + a.resets,
+    check(f.get('switch_to_vf', 0) >= n_events,
           'forwarder switched back to the VF at least %d times (%s)'
-          % (a.removals + a.resets, f.get('switch_to_vf')))
+          % (n_events, f.get('switch_to_vf')))
     check(f.get('syn_rx', 0) > 0 and f.get('syn_tx', 0) > 0,
           'forwarder used the synthetic path (syn_rx %s, syn_tx %s)'
           % (f.get('syn_rx'), f.get('syn_tx')))
