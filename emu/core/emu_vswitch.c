@@ -184,13 +184,15 @@ emu_vsw_read(int fd, bool sock, uint8_t *buf)
 	return sock ? recv(fd, buf, EMU_MAX_FRAME, MSG_DONTWAIT) : read(fd, buf, EMU_MAX_FRAME);
 }
 
-static void
+static bool
 emu_vsw_to_syn(struct emu_vport *vp, const uint8_t *f, uint32_t len)
 {
-	if (emu_vsw_write(vp->vsw->syn_fd, vp->vsw->syn_sock, f, len))
+	if (emu_vsw_write(vp->vsw->syn_fd, vp->vsw->syn_sock, f, len)) {
 		vp->st.vsw_to_syn++;
-	else
-		vp->st.vsw_dropped++;
+		return true;
+	}
+	vp->st.vsw_dropped++;
+	return false;
 }
 
 static bool
@@ -230,13 +232,13 @@ emu_vsw_uplink_input(struct emu_dev *dev, uint32_t vport, uint8_t *f, uint32_t l
 		emu_rx_frame(dev, vport, f, len);
 		return;
 	case EMU_VSW_NEW:
-		emu_vsw_to_syn(vp, f, len);
-		vp->st.vsw_first_of_flow++;
+		if (emu_vsw_to_syn(vp, f, len))
+			vp->st.vsw_first_of_flow++;
 		return;
 	case EMU_VSW_FULL:
 	default:
-		emu_vsw_to_syn(vp, f, len);
-		vp->st.vsw_flow_full++;
+		if (emu_vsw_to_syn(vp, f, len))
+			vp->st.vsw_flow_full++;
 		return;
 	}
 }

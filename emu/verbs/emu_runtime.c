@@ -253,6 +253,25 @@ set_err(int ret, const char *what, const char *arg)
 	return ret;
 }
 
+/* A wire that cannot be made: the cause, and for taps the usual fix. */
+static int
+wire_err(int ret, const char *wire)
+{
+	size_t n;
+
+	set_err(ret, "cannot wire ", wire);
+	if (strncmp(wire, "tap:", 4) != 0 && strncmp(wire, "vswitch:", 8) != 0)
+		return ret;
+	n = strlen(emu_rt.err);
+	if (ret == -EPERM)
+		snprintf(emu_rt.err + n, sizeof(emu_rt.err) - n,
+			 " (taps need CAP_NET_ADMIN: run as root, e.g. in unshare -n)");
+	else if (ret == -EBUSY)
+		snprintf(emu_rt.err + n, sizeof(emu_rt.err) - n,
+			 " (a tap of that name is open elsewhere: give each wire its own)");
+	return ret;
+}
+
 static void *svc_main(void *arg);
 
 static int
@@ -416,7 +435,7 @@ rt_start(const char *opts)
 		for (p = 0; p < emu_rt.fns[i].n_ports; p++) {
 			ret = wire_port(&emu_rt.fns[i], p);
 			if (ret != 0)
-				return set_err(ret, "cannot wire ", cfg->wire[p]);
+				return wire_err(ret, cfg->wire[p]);
 		}
 	}
 	emu_rt.ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

@@ -8,8 +8,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/if_tun.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -447,6 +449,12 @@ test_interfaces(void)
 			     bad[i], ev.last_error());
 		MTEST_ASSERT(if_nametoindex(VSW_SYN) == 0, "%s left a tap", bad[i]);
 	}
+	/* two vPorts cannot share the taps: a clear error, nothing left behind */
+	MTEST_ASSERT(ev.init("ports=2,ctl=off,wire=vswitch:" VSW_SYN ":" VSW_UP) == -EBUSY,
+		     "two vPorts on one pair of taps");
+	MTEST_ASSERT(strstr(ev.last_error(), "give each wire its own") != NULL, "%s",
+		     ev.last_error());
+	MTEST_ASSERT(if_nametoindex(VSW_SYN) == 0, "tap left behind");
 	MTEST_ASSERT_EQ(vsw_start(VSW_THREAD, false), 0);
 	MTEST_ASSERT_EQ(if_get(VSW_SYN, SIOCGIFHWADDR, &ifr), 0);
 	MTEST_ASSERT_MEM_EQ(ifr.ifr_hwaddr.sa_data, T.mac, 6);
@@ -462,6 +470,71 @@ test_interfaces(void)
 		MTEST_ASSERT_EQ(expect_counts(&c), 0);
 	}
 	return vsw_stop(false);
+}
+
+/* Make (@p on) or unmake a persistent tap, as "ip tuntap add mode tap" does. */
+static int
+tap_persist(const char *ifname, int on)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, TUNSETIFF, &ifr) == 0 && ioctl(fd, TUNSETPERSIST, on) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+/* Taps that exist already are attached to; the synthetic one takes the vNIC MAC. */
+static int
+test_existing_taps(void)
+{
+	static const uint8_t old_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	uint8_t f[256], got[256];
+	struct ifreq ifr;
+	uint32_t len;
+	int s;
+
+	MTEST_ASSERT_EQ(tap_persist(VSW_SYN, 1), 0);
+	MTEST_ASSERT_EQ(tap_persist(VSW_UP, 1), 0);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", VSW_SYN);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, old_mac, 6);
+	MTEST_ASSERT_EQ(ioctl(s, SIOCSIFHWADDR, &ifr), 0);
+	MTEST_ASSERT_EQ(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	MTEST_ASSERT_EQ(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+	close(s);
+
+	MTEST_ASSERT_EQ(vsw_start(VSW_THREAD, false), 0);
+	MTEST_ASSERT_EQ(if_get(VSW_SYN, SIOCGIFHWADDR, &ifr), 0);
+	MTEST_ASSERT_MEM_EQ(ifr.ifr_hwaddr.sa_data, T.mac, 6);
+	MTEST_ASSERT_EQ(if_get(VSW_UP, SIOCGIFFLAGS, &ifr), 0);
+	MTEST_ASSERT(ifr.ifr_flags & IFF_UP, "%s down", VSW_UP);
+	len = frame_raw(f, bcast_mac, peer_mac, 1);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	len = frame_raw(f, peer_mac, T.mac, 2);
+	MTEST_ASSERT_EQ(pk_send(T.syn_fd, VSW_SYN, f, len), 0);
+	MTEST_ASSERT_EQ(pk_recv(T.up_fd, got, sizeof(got), VSW_WAIT_MS), (int)len);
+	MTEST_ASSERT_MEM_EQ(got, f, len);
+	close(T.up_fd);
+	close(T.syn_fd);
+	T.up_fd = T.syn_fd = -1;
+	ev.fini();
+	/* persistent taps outlive the emulator, as they outlive any user */
+	MTEST_ASSERT(if_nametoindex(VSW_SYN) != 0 && if_nametoindex(VSW_UP) != 0,
+		     "persistent taps deleted");
+	MTEST_ASSERT_EQ(tap_persist(VSW_SYN, 0), 0);
+	MTEST_ASSERT_EQ(tap_persist(VSW_UP, 0), 0);
+	MTEST_ASSERT(if_nametoindex(VSW_SYN) == 0 && if_nametoindex(VSW_UP) == 0,
+		     "taps left");
+	return MTEST_SUCCESS;
 }
 
 /* First frame of each flow to the synthetic path, the rest to the VF. */
@@ -944,6 +1017,7 @@ main(int argc, char **argv)
 {
 	static const struct mtest_case cases[] = {
 		{ "vswitch_interfaces", test_interfaces },
+		{ "vswitch_existing_taps", test_existing_taps },
 		{ "vswitch_first_of_flow", test_first_of_flow },
 		{ "vswitch_bcast_mcast_other", test_bcast_mcast_other },
 		{ "vswitch_tx_both", test_tx_both },

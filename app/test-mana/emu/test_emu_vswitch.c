@@ -279,6 +279,40 @@ test_tx_removal_refused(void)
 	return MTEST_SUCCESS;
 }
 
+/* The synthetic side refuses frames: counted as dropped, never as switched. */
+static int
+test_syn_refused(void)
+{
+	uint8_t f[256];
+	uint32_t l;
+	struct vx v;
+
+	MTEST_ASSERT_EQ(vx_init(&v, 0), 0);
+	close(v.syn);
+	v.syn = -1;
+	l = fx_frame4(f, v.f.mac, peer, IPPROTO_UDP, fx_ip4(10, 0, 0, 2), fx_ip4(10, 0, 0, 1),
+		      1000, 2000, 30);
+	MTEST_ASSERT_EQ(send(v.up, f, l, 0), (ssize_t)l);
+	emu_dev_step(v.f.dev);
+	MTEST_ASSERT_EQ(vx_counts(&v, 1, 0, 0, 0, 0, 1), 0);
+	/* the flow was seen all the same: its next frame reaches the VF */
+	{
+		uint8_t got[256];
+
+		MTEST_ASSERT_EQ(send(v.up, f, l, 0), (ssize_t)l);
+		emu_dev_step(v.f.dev);
+		MTEST_ASSERT_EQ(vx_vf_recv(&v, got), (int)l);
+		MTEST_ASSERT_MEM_EQ(got, f, l);
+	}
+	l = fx_frame4(f, bcast, peer, IPPROTO_UDP, fx_ip4(10, 0, 0, 2), fx_ip4(10, 0, 0, 255),
+		      1000, 2000, 30);
+	MTEST_ASSERT_EQ(send(v.up, f, l, 0), (ssize_t)l);
+	emu_dev_step(v.f.dev);
+	MTEST_ASSERT_EQ(vx_counts(&v, 3, 1, 0, 0, 0, 2), 0);
+	vx_fini(&v);
+	return MTEST_SUCCESS;
+}
+
 /* Full table: new flows stay synthetic, known ones still reach the VF. */
 static int
 test_table_full(void)
@@ -356,6 +390,7 @@ main(int argc, char **argv)
 		{ "flow_keys", test_flow_keys },
 		{ "rx_reconfig_and_mac", test_rx_reconfig_and_mac },
 		{ "tx_removal_refused", test_tx_removal_refused },
+		{ "syn_refused", test_syn_refused },
 		{ "table_full", test_table_full },
 	};
 
