@@ -289,8 +289,8 @@ fo_set_tx_syn(bool syn)
 
 /*
  * Runs in EAL's interrupt thread (or an alarm): only flags and counters
- * here; the forwarding loop switches TX before its next burst and does
- * stop, close and detach itself.
+ * here. The forwarding loop reads the TX flag before each burst; the main
+ * lcore's control loop does stop, close and detach.
  */
 static int
 fo_event_cb(uint16_t port, enum rte_eth_event_type ev, void *arg __rte_unused,
