@@ -61,9 +61,11 @@ class Forwarder:
         eal = ['-l', a.lcores, '-d', 'librte_net_mana.so', '--no-huge', '-m', '256',
                '--file-prefix', 'failover', '-a', '%s,mac=%s' % (PCI_A, VNIC_MAC),
                '--log-level', 'pmd.net.mana.*:notice']
+        # --seconds: a bound of its own, should this script be killed
         app = ['--vf', '%s,mac=%s' % (PCI_A, VNIC_MAC),
                '--synthetic', 'net_af_packet0,iface=%s' % SYN_IF,
-               '--stats-ms', '100', '--poll-ms', str(a.poll_ms)]
+               '--stats-ms', '100', '--poll-ms', str(a.poll_ms),
+               '--seconds', str(a.max_seconds)]
         cmd = [a.emu, '--ports', '1', '--strict', '--mac', VNIC_MAC, '--dir', a.emu_dir,
                '--opt', 'wire0=vswitch:%s:%s' % (SYN_IF, UP_IF),
                '--', a.prog] + eal + ['--'] + app
@@ -290,10 +292,17 @@ def main():
                     help='removals after which the VF returns with its kernel interface up')
     ap.add_argument('--pps', type=int, default=1000)
     ap.add_argument('--poll-ms', type=int, default=100)
+    ap.add_argument('--max-seconds', type=int, default=170,
+                    help='the forwarder stops by itself after this time')
     ap.add_argument('--lcores', default='0-1',
                     help="EAL -l: '0-1' forwards on lcore 1, '0' on the main one")
     a = ap.parse_args()
 
+    def on_signal(sig, frame):
+        raise SystemExit('interrupted by signal %d' % sig)
+    # meson's timeout: clean up the forwarder (in its own session) too
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     for k in ('all', 'default'):
         with open('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % k, 'w') as f:
             f.write('1')
