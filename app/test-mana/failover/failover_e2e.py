@@ -20,6 +20,8 @@ import time
 VNIC_MAC = '00:0d:3a:5e:fa:01'
 HOST_IP = '10.77.0.1'
 VNIC_IP = '10.77.0.2'
+HOST_IP6 = 'fd00:77::1'
+VNIC_IP6 = 'fd00:77::2'
 SYN_IF = 'msyn0'
 UP_IF = 'mup0'
 UDP_PORT = 9000
@@ -145,12 +147,15 @@ def emu_stats(a):
 class Traffic:
     """UDP with sequence numbers at a fixed rate; reflected copies counted."""
 
-    def __init__(self, pps):
+    def __init__(self, pps, family=socket.AF_INET):
         self.interval = 1.0 / pps
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.family = family
+        self.local, self.peer = ((HOST_IP, VNIC_IP) if family == socket.AF_INET else
+                                 (HOST_IP6, VNIC_IP6))
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
         # room for ~1 s of traffic, should this process be descheduled
         self.sock.setsockopt(socket.SOL_SOCKET, getattr(socket, 'SO_RCVBUFFORCE', 33), 4 << 20)
-        self.sock.bind((HOST_IP, 0))
+        self.sock.bind((self.local, 0))
         self.sock.settimeout(0.2)
         self.sent_t = []		# send time per sequence number
         self.recv = {}			# seq -> receive time
@@ -175,7 +180,7 @@ class Traffic:
             self.sent_t.append(time.monotonic())
             try:
                 self.sock.sendto(struct.pack('!QQ', 0xfa11, seq) + b'x' * 48,
-                                 (VNIC_IP, UDP_PORT))
+                                 (self.peer, UDP_PORT))
             except OSError:
                 pass
             seq += 1
@@ -191,7 +196,7 @@ class Traffic:
                 continue
             except OSError:
                 break
-            if len(data) < 16 or src != (VNIC_IP, UDP_PORT):
+            if len(data) < 16 or src[:2] != (self.peer, UDP_PORT):
                 self.bad += 1
                 continue
             magic, seq = struct.unpack('!QQ', data[:16])
@@ -249,6 +254,12 @@ def setup_net(a):
     sh('ip', 'link', 'set', UP_IF, 'up')
     # nothing answers ARP for the vNIC: a static neighbour entry
     sh('ip', 'neigh', 'replace', VNIC_IP, 'lladdr', VNIC_MAC, 'dev', UP_IF, 'nud', 'permanent')
+    # IPv6 on the uplink only (the reflect of IPv6 addresses and UDP checksums)
+    with open('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % UP_IF, 'w') as f:
+        f.write('0')
+    sh('ip', '-6', 'addr', 'add', HOST_IP6 + '/64', 'dev', UP_IF, 'nodad')
+    sh('ip', '-6', 'neigh', 'replace', VNIC_IP6, 'lladdr', VNIC_MAC, 'dev', UP_IF,
+       'nud', 'permanent')
     return True
 
 
@@ -326,6 +337,9 @@ def run(a, fwd):
         return 1
     traffic = Traffic(a.pps)
     traffic.start()
+    # a second, slower flow over IPv6 (not in the loss figures)
+    traffic6 = Traffic(100, socket.AF_INET6)
+    traffic6.start()
     time.sleep(1.0)
     if not vf_carries(a, fwd, traffic, 'before any event'):
         traffic.stop()
@@ -406,6 +420,7 @@ def run(a, fwd):
     t_end = time.monotonic()
     time.sleep(0.5)
     traffic.stop()
+    traffic6.stop()
 
     # loss per event: packets sent from the event until the next one
     print('\nloss per event (%d pps, %.2f ms interval; window: from the event to the next one)'
@@ -440,6 +455,11 @@ def run(a, fwd):
     print('reflected packets with a bad payload or source: %d' % traffic.bad)
     check(traffic.bad == 0, 'every reflected packet came from %s:%d with our payload'
           % (VNIC_IP, UDP_PORT))
+    print('IPv6 flow: %d sent, %d reflected back, %d bad'
+          % (len(traffic6.sent_t), len(traffic6.recv), traffic6.bad))
+    check(len(traffic6.recv) > 0 and traffic6.bad == 0,
+          'IPv6 UDP reflected with valid checksums from [%s]:%d (%d of %d)'
+          % (VNIC_IP6, UDP_PORT, len(traffic6.recv), len(traffic6.sent_t)))
     n_events = a.removals + a.resets + a.kernel_up
     check(len(events) == n_events and all(e[2] for e in events),
           'all %d events recovered' % n_events)
