@@ -143,8 +143,10 @@ wire_port(struct emu_fn *fn, unsigned int p)
 	if (!strcmp(w, "none"))
 		return emu_port_wire_none(fn->hw, p);
 	if (!strcmp(w, "pair")) {
-		/* vPort 0 <-> 1, 2 <-> 3, ...; an odd last one loops */
-		if ((p ^ 1) >= fn->n_ports)
+		/* vPort 0 <-> 1, 2 <-> 3, ...; an odd last one loops, and so
+		 * does one whose partner has another wire (e.g. a vswitch)
+		 */
+		if ((p ^ 1) >= fn->n_ports || strcmp(emu_rt.cfg.wire[p ^ 1], "pair") != 0)
 			return emu_port_wire_loopback(fn->hw, p);
 		if (p & 1)
 			return 0;

@@ -537,6 +537,37 @@ test_existing_taps(void)
 	return MTEST_SUCCESS;
 }
 
+/* A second vPort left on the default "pair" wire has no partner: it loops back. */
+static int
+test_second_port_loops(void)
+{
+	uint8_t f[256], mac1[6];
+	struct ev_port q;
+	struct gdma_cqe cqe;
+	uint32_t len;
+	int i, got = 0;
+
+	MTEST_ASSERT_EQ(vsw_start("mode=thread,ctl=off,coalescing=off,ports=2," VSW_WIRE, true), 0);
+	MTEST_ASSERT_EQ(ev.mac(0, 1, mac1), 0);
+	MTEST_ASSERT_EQ(ev_port_setup(&q, T.ctx, 2, 64, false), 0);
+	ev_post_rx(&q, 4);
+	len = frame_raw(f, mac1, mac1, 1);
+	ev_send(&q, f, len);
+	for (i = 0; i < VSW_WAIT_MS && !got; i++) {
+		got = ev_poll(&q.drx, &q.rx_cq_head, &cqe);
+		if (!got)
+			vsw_pause();
+	}
+	MTEST_ASSERT_EQ(got, 1);
+	MTEST_ASSERT_MEM_EQ(q.mem, f, len);
+	MTEST_ASSERT_EQ(ev_port_teardown(&q), 0);
+	/* and vPort 0 is on its vSwitch */
+	len = frame_raw(f, bcast_mac, peer_mac, 2);
+	MTEST_ASSERT_EQ(uplink_expect(f, len, true), 0);
+	MTEST_ASSERT_EQ(ctr("vsw_uplink_in"), 1);
+	return vsw_stop(false);
+}
+
 /* First frame of each flow to the synthetic path, the rest to the VF. */
 static int
 first_of_flow(const char *opts)
@@ -1018,6 +1049,7 @@ main(int argc, char **argv)
 	static const struct mtest_case cases[] = {
 		{ "vswitch_interfaces", test_interfaces },
 		{ "vswitch_existing_taps", test_existing_taps },
+		{ "vswitch_second_port_loops", test_second_port_loops },
 		{ "vswitch_first_of_flow", test_first_of_flow },
 		{ "vswitch_bcast_mcast_other", test_bcast_mcast_other },
 		{ "vswitch_tx_both", test_tx_both },
