@@ -36,7 +36,7 @@ build=${1:?usage: test_failsafe.sh <build dir> <case>}
 case_name=${2:?usage: test_failsafe.sh <build dir> <case>}
 
 case $case_name in
-replug|replug-exec) ;;
+replug|replug-exec|bug-port0|bug-fast-rx) ;;
 *) echo "FAIL: unknown case $case_name"; exit 2 ;;
 esac
 
@@ -56,6 +56,7 @@ work=$build/app/test-mana/failsafe/run-$case_name
 log=$work/testpmd.log
 
 fail=0
+ulimit -c 0   # the bug-fast-rx control crashes testpmd on purpose: no core file
 pass() { echo "PASS: $*"; }
 failed() { echo "FAIL: $*"; fail=1; }
 check() { # check <description> <test args...>
@@ -89,20 +90,41 @@ gate=$work/vf-ready
 ctl() { "$emu" ctl --dir "$emudir" "$@"; }
 ctl_q() { ctl "$@" >/dev/null; }
 
-if [ "$case_name" = replug ]; then
-	# The VF starts absent: function 0 is created at a parking address
-	# that nothing probes and removed at once; the test plugs it in at
-	# $vf_pci once the failsafe port has started.
-	vf_pci=7870:00:00.0
+# How the VF starts: absent (parked), gated (exec() holds it back) or
+# present (control case); whether port 0 is a bystander port.
+vf_pci=7870:00:00.0
+new_pci=7870:00:02.0
+start=absent
+bystander=1
+vf_dev="dev($vf_pci,mac=$vf_mac)"
+case $case_name in
+replug-exec)
+	start=gated
+	vf_dev="exec($here/vf_devargs.sh,$vf_mac,$gate)" ;;
+bug-port0)
+	bystander=0 ;;
+bug-fast-rx)
+	start=present ;;
+esac
+if [ $start = absent ]; then
+	# Function 0 is created at a parking address that nothing probes and
+	# removed at once; the test plugs it in at $vf_pci once the failsafe
+	# port has started.
 	fn0_pci=7870:00:0f.0
 	sched=(--opt remove_at_ms=0)
-	vf_dev="dev($vf_pci,mac=$vf_mac)"
 else
-	vf_pci=7870:00:00.0
-	new_pci=7870:00:02.0
 	fn0_pci=$vf_pci
 	sched=()
-	vf_dev="exec($here/vf_devargs.sh,$vf_mac,$gate)"
+fi
+if [ $bystander = 1 ]; then
+	# EAL probes both vPorts of function 1: port 0 (vPort 0) is the
+	# bystander, port 1 the peer, failsafe port 2
+	pp=1 fp=2
+	peer_dev=(-a "$peer_pci")
+else
+	# only the peer's vPort: the peer is port 0, failsafe port 1
+	pp=0 fp=1
+	peer_dev=(-a "$peer_pci,mac=$p_mac")
 fi
 
 emu_args=(--dir "$emudir" --pci "$fn0_pci" --pci "$peer_pci" --ports 2 --strict
@@ -111,10 +133,10 @@ emu_args=(--dir "$emudir" --pci "$fn0_pci" --pci "$peer_pci" --ports 2 --strict
 	  --opt wire0=pair:0.0 --opt wire1=pair:1.1 "${sched[@]}")
 fs="net_failsafe0,mac=$vf_mac,hotplug_poll=100,$vf_dev,dev(net_tap0,iface=$tap)"
 args=(-l 0-1 -d librte_net_mana.so --no-huge -m 1024 --file-prefix "fs-$case_name"
-      -a "$peer_pci" --vdev "$fs"
+      "${peer_dev[@]}" --vdev "$fs"
       --log-level 'pmd.net.mana.*:info' --log-level 'pmd.net.failsafe:debug'
-      -- -i --forward-mode=mac --portlist=1,2 --nb-cores=1 --txd=256 --rxd=256
-      --eth-peer=1,"$vf_mac" --eth-peer=2,"$p_mac")
+      -- -i --forward-mode=mac --portlist=$pp,$fp --nb-cores=1 --txd=256 --rxd=256
+      --eth-peer=$pp,"$vf_mac" --eth-peer=$fp,"$p_mac")
 
 mkfifo "$work/stdin"
 exec 3<>"$work/stdin"
@@ -155,20 +177,16 @@ fwd_stat() {
 }
 
 # Telemetry of the running testpmd (also sees the ports failsafe owns).
-telemetry() {
-	echo "$1" | dpdk-telemetry.py -f "fs-$case_name" 2>/dev/null
-}
+telemetry_in() { dpdk-telemetry.py -f "fs-$case_name" 2>/dev/null; }
+telemetry() { echo "$1" | telemetry_in; }
 telemetry_link() {
 	telemetry "/ethdev/link_status,$1" | grep -o '"status": "[A-Z]*"'
 }
-export -f telemetry telemetry_link
+export -f telemetry_in telemetry telemetry_link
 export case_name
-# Port id of the sub-device whose name starts with PCI address $1.
+# Port id net_mana gave the VF (its probe message), the last one in the log.
 vf_port() {
-	local i
-	for i in 3 4 5 6 7 8; do
-		telemetry "/ethdev/info,$i" | grep -q "\"name\": \"$1" && { echo "$i"; return; }
-	done
+	sed -nE "s/.*mana_probe_port\(\): $1_port[0-9]+: port ([0-9]+),.*/\1/p" "$log" | tail -1
 }
 # MTU the device enforces: the VF's kernel interface in the emulated sysfs.
 vf_mtu() {
@@ -210,8 +228,8 @@ run_phase() {
 # VF phase: frames both ways through the VF, none through the tap.
 check_vf_phase() {
 	local name=$1 f=$work/$1.log frx ftx prx ptx
-	frx=$(fwd_stat 2 RX-packets "$f"); ftx=$(fwd_stat 2 TX-packets "$f")
-	prx=$(fwd_stat 1 RX-packets "$f"); ptx=$(fwd_stat 1 TX-packets "$f")
+	frx=$(fwd_stat $fp RX-packets "$f"); ftx=$(fwd_stat $fp TX-packets "$f")
+	prx=$(fwd_stat $pp RX-packets "$f"); ptx=$(fwd_stat $pp TX-packets "$f")
 	echo "$name: F rx $frx tx $ftx, P rx $prx tx $ptx, tap rx +$2 tx +$3, VF emu tx +$4 rx +$5"
 	check "$name: failsafe received $frx frames from the peer" [ "$frx" -gt 100 ]
 	check "$name: failsafe sent $ftx frames to the peer" [ "$ftx" -gt 100 ]
@@ -227,7 +245,7 @@ check_vf_phase() {
 # tap and every frame the kernel injects into the tap reaches failsafe.
 check_tap_phase() {
 	local name=$1 f=$work/$1.log frx ftx
-	frx=$(fwd_stat 2 RX-packets "$f"); ftx=$(fwd_stat 2 TX-packets "$f")
+	frx=$(fwd_stat $fp RX-packets "$f"); ftx=$(fwd_stat $fp TX-packets "$f")
 	echo "$name: F rx $frx tx $ftx, tap kernel rx +$2 tx +$3 (injected $4)"
 	check "$name: failsafe sent $ftx frames" [ "$ftx" -gt 0 ]
 	check "$name: all $ftx reached the tap's kernel side" [ "$2" -eq "$ftx" ]
@@ -235,39 +253,67 @@ check_tap_phase() {
 	check "$name: failsafe received all of them through the tap" [ "$frx" -eq "$3" ]
 }
 
-status=1
+# Snapshot of the counters before a phase.
+snap() {
+	rx0=$(tap_rx); tx0=$(tap_tx)
+	vtx0=$(emu_stat 0 1 tx_frames); vrx0=$(emu_stat 0 1 rx_frames)
+}
+vf_phase() { # vf_phase <name> [<command during the phase>]
+	snap
+	run_phase "$1" 1 "${2:-}"
+	check_vf_phase "$1" $(($(tap_rx) - rx0)) $(($(tap_tx) - tx0)) \
+		$(($(emu_stat 0 1 tx_frames) - vtx0)) $(($(emu_stat 0 1 rx_frames) - vrx0))
+}
+tap_phase() {
+	snap
+	run_phase "$1" 0 "inject_tap $pkts; sleep 0.3"
+	check_tap_phase "$1" $(($(tap_rx) - rx0)) $(($(tap_tx) - tx0)) $pkts
+}
+# No replay step failed since log offset $1.
+check_no_replay_failure() {
+	check "no replay step failed ($2)" bash -c "! tail -c +$(($1 + 1)) '$log' |
+		grep -qE 'Failed to apply|Setting default MAC address failed|Could not apply configuration'"
+}
+
+pkts=50
+want_status=0
 if ! wait_log 'testpmd> ' 40; then
 	failed "testpmd did not reach its prompt within 40 s"
 else
-	# ---- start: the failsafe port without the VF (safe mode) ----
-	grep -qE '^Port 2: 00:0D:3A:5F:00:02$' "$log" &&
-		pass "failsafe is port 2 with the VF's MAC" ||
-		failed "failsafe is not port 2 with MAC $vf_mac"
-	grep -qE '^Port 0: ' "$log" && pass "port 0 is another port (function 1 vPort 0)" ||
-		failed "no port 0"
-	check "failsafe probed without the VF" grep -qE \
-		'sub_device 0 probe failed|Reading device info from command line failed' "$log"
-	pkts=50
-	rx0=$(tap_rx); tx0=$(tap_tx)
-	run_phase tap-start 1 "inject_tap $pkts; sleep 0.5"
-	check_tap_phase tap-start $(($(tap_rx) - rx0)) $(($(tap_tx) - tx0)) $pkts
+	grep -qE "^Port $fp: 00:0D:3A:5F:00:02\$" "$log" &&
+		pass "failsafe is port $fp with the VF's MAC" ||
+		failed "failsafe is not port $fp with MAC $vf_mac"
+	grep -qE "^Port $pp: 00:0D:3A:E0:01:02\$" "$log" && pass "the peer is port $pp" ||
+		failed "the peer is not port $pp"
 
-	if [ "$case_name" = replug ]; then
-		# configuration the VF does not have, to be replayed
-		cmd "port config mtu 2 1400"
-		cmd "set allmulti 2 on"
-		sleep 0.5
-	fi
-
-	# ---- the VF arrives ----
-	off=$(log_size)
-	if [ "$case_name" = replug ]; then
-		check "mana-emu plugs the VF in at $vf_pci" ctl_q readd --dev 0 --pci "$vf_pci"
+	if [ $start = present ]; then
+		# ---- control: the VF is there from the start (fast bursts) ----
+		check "failsafe started on the VF" grep -q \
+			'Switching tx_dev to preferred sub_device' "$log"
 	else
-		touch "$gate"
+		# ---- start: the failsafe port without the VF (safe mode) ----
+		check "failsafe probed without the VF" grep -qE \
+			'sub_device 0 probe failed|Reading device info from command line failed' "$log"
+		[ $bystander = 1 ] && tap_phase tap-start
+		if [ "$case_name" = replug ]; then
+			# configuration the VF does not have, to be replayed
+			cmd "port config mtu $fp 1400"
+			cmd "set allmulti $fp on"
+			sleep 0.5
+		fi
+
+		# ---- the VF arrives ----
+		off=$(log_size)
+		if [ $start = absent ]; then
+			check "mana-emu plugs the VF in at $vf_pci" ctl_q readd --dev 0 --pci "$vf_pci"
+		else
+			touch "$gate"
+		fi
+		check "failsafe switched to the VF" \
+			wait_log 'Switching tx_dev to preferred sub_device' 20 "$off"
+		sleep 0.3
+		check_no_replay_failure "$off" "VF arrival"
 	fi
-	check "failsafe switched to the VF" wait_log 'Switching tx_dev to preferred sub_device' 20 "$off"
-	sleep 0.3
 	if [ "$case_name" = replug ]; then
 		tail -c +$((off + 1)) "$log" >"$work/replay.log"
 		# (the MTU reaches the VF through rte_eth_dev_configure)
@@ -275,80 +321,97 @@ else
 			check "failsafe replayed $what on the VF" \
 				grep -q "net_failsafe: Configuring $what" "$work/replay.log"
 		done
-		check "no replay step failed" \
-			bash -c "! grep -qE 'Failed to apply|Setting default MAC address failed|Could not apply configuration' '$work/replay.log'"
 		check "the VF's kernel interface MTU is 1400" [ "$(vf_mtu "$vf_pci")" = 1400 ]
 		vf=$(vf_port "$vf_pci")
-		info=$(telemetry "/ethdev/info,$vf")
+		info=$(printf '%s\n' "/ethdev/info,$vf" "/ethdev/link_status,$vf" | telemetry_in)
 		check "the VF (port ${vf:-?}) is promiscuous and allmulticast" \
 			bash -c "grep -q '\"promiscuous\": 1' <<<'$info' && grep -q '\"all_multicast\": 1' <<<'$info'"
 		# an unstarted sub-device reports its link down: failsafe's
 		# replay can only bring it up (set_link_up)
-		check "the VF's link is up (replayed)" \
-			bash -c "telemetry_link $vf | grep -q UP"
-		cmd "set link-down port 2"
+		check "the VF's link is up (replayed)" grep -q '"status": "UP"' <<<"$info"
+		cmd "set link-down port $fp"
 		sleep 0.3
 		check "the VF's link is down after set link-down on failsafe" \
 			bash -c "telemetry_link $vf | grep -q DOWN"
-		cmd "set link-up port 2"
+		cmd "set link-up port $fp"
 		sleep 0.3
 		check "the VF's link is up after set link-up on failsafe" \
 			bash -c "telemetry_link $vf | grep -q UP"
-	fi
-
-	# ---- traffic through the VF ----
-	rx0=$(tap_rx); tx0=$(tap_tx)
-	vtx0=$(emu_stat 0 1 tx_frames); vrx0=$(emu_stat 0 1 rx_frames)
-	if [ "$case_name" = replug ]; then
 		# mtu_set on the started VF, forwarded by failsafe
-		run_phase vf-1 2 'cmd "port config mtu 2 1450"; sleep 0.5'
+		vf_phase vf-1 'cmd "port config mtu $fp 1450"; sleep 0.5'
 		check "failsafe set MTU 1450 on the started VF" [ "$(vf_mtu "$vf_pci")" = 1450 ]
 	else
-		run_phase vf-1 2
+		vf_phase vf-1
 	fi
-	check_vf_phase vf-1 $(($(tap_rx) - rx0)) $(($(tap_tx) - tx0)) \
-		$(($(emu_stat 0 1 tx_frames) - vtx0)) $(($(emu_stat 0 1 rx_frames) - vrx0))
 
 	# ---- the VF is removed under traffic ----
 	off=$(log_size)
-	run_phase removal 1 "ctl remove --dev 0 >/dev/null; wait_log 'Switching tx_dev to sub_device 1' 10 $off; sleep 1"
-	check "failsafe switched to the tap on removal" \
-		grep -q 'Switching tx_dev to sub_device 1' "$work/removal.log"
-	check "net_mana raised the removal event" grep -qiE 'intr_rmv|removal' "$work/removal.log"
-	# failsafe closes and detaches the VF at its next hotplug alarm
-	sleep 1
-	rx0=$(tap_rx); tx0=$(tap_tx)
-	run_phase tap-1 1 "inject_tap $pkts; sleep 0.5"
-	check_tap_phase tap-1 $(($(tap_rx) - rx0)) $(($(tap_tx) - tx0)) $pkts
-
-	# ---- the VF comes back ----
-	off=$(log_size)
-	if [ "$case_name" = replug ]; then
-		check "mana-emu re-adds the VF at $vf_pci" ctl_q readd --dev 0
-		back_pci=$vf_pci
+	if [ $start = present ]; then
+		# failsafe's fast RX burst keeps polling the removed VF (the
+		# switch to safe bursts does not reach rte_eth_fp_ops) and
+		# crashes once the port is released
+		cmd "start tx_first"
+		sleep 1
+		ctl_q remove --dev 0
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$emu_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		check "the removal reached failsafe" grep -q 'Switching tx_dev to sub_device 1' "$log"
+		want_status=139
 	else
-		check "mana-emu re-adds the VF at a new address $new_pci" \
-			ctl_q readd --dev 0 --pci "$new_pci"
-		back_pci=$new_pci
+		run_phase removal 1 "ctl_q remove --dev 0; wait_log 'Switching tx_dev to sub_device 1' 10 $off; sleep 0.5"
+		check "failsafe switched to the tap on removal" \
+			grep -q 'Switching tx_dev to sub_device 1' "$work/removal.log"
+		check "net_mana raised the removal event" grep -q 'device removal event' "$work/removal.log"
+		# failsafe closes and detaches the VF at its next hotplug alarm:
+		# rte_dev_remove() reaches net_mana's .remove with the VF's port
+		# already released by the close
+		sleep 0.5
+		check "failsafe detached the removed VF (net_mana's .remove succeeded)" bash -c \
+			"tail -c +$((off + 1)) '$log' | grep -qE '^Port [0-9]+ is closed' &&
+			 ! grep -q 'Bus detach failed' '$log'"
+		[ $bystander = 1 ] && tap_phase tap-1
+
+		# ---- the VF comes back ----
+		off=$(log_size)
+		if [ "$case_name" = replug-exec ]; then
+			check "mana-emu re-adds the VF at a new address $new_pci" \
+				ctl_q readd --dev 0 --pci "$new_pci"
+			back_pci=$new_pci
+		else
+			check "mana-emu re-adds the VF at $vf_pci" ctl_q readd --dev 0
+			back_pci=$vf_pci
+		fi
+		check "failsafe switched back to the VF" \
+			wait_log 'Switching tx_dev to preferred sub_device' 20 "$off"
+		ctl stats | grep -q "^dev0.pci $back_pci\$" && pass "the VF is at $back_pci" ||
+			failed "the VF is not at $back_pci"
+		sleep 0.3
+		check "failsafe set the default MAC on the re-added VF" bash -c \
+			"tail -c +$((off + 1)) '$log' | grep -q 'net_failsafe: Configuring default MAC address'"
+		check_no_replay_failure "$off" "VF re-added"
+		if [ "$case_name" = replug ]; then
+			check "failsafe replayed MTU 1450 on the re-added VF" [ "$(vf_mtu "$back_pci")" = 1450 ]
+		fi
+		if [ $bystander = 1 ]; then
+			vf_phase vf-2
+		else
+			# ---- control: failsafe's second release of the removed VF
+			# reset the fast-path ops of port 0, the peer here ----
+			snap
+			run_phase vf-2 1
+			f=$work/vf-2.log
+			ptx=$(fwd_stat $pp TX-packets "$f"); prx=$(fwd_stat $pp RX-packets "$f")
+			vtx=$(($(emu_stat 0 1 tx_frames) - vtx0))
+			echo "vf-2: port 0 (peer) rx $prx tx $ptx; VF emu tx +$vtx"
+			check "port 0 lost its bursts" grep -qE \
+				'called (rx|tx)_pkt_burst for not ready port 0' "$log"
+			check "the peer (port 0) received nothing although the VF sent $vtx" \
+				[ "$prx" -eq 0 -a "$ptx" -eq 0 -a "$vtx" -gt 0 ]
+		fi
+		cmd "show port stats all"
 	fi
-	check "failsafe switched back to the VF" \
-		wait_log 'Switching tx_dev to preferred sub_device' 20 "$off"
-	ctl stats | grep -q "^dev0.pci $back_pci\$" && pass "the VF is at $back_pci" ||
-		failed "the VF is not at $back_pci"
-	sleep 0.3
-	check "failsafe set the default MAC on the re-added VF" bash -c \
-		"tail -c +$((off + 1)) '$log' | grep -q 'net_failsafe: Configuring default MAC address'"
-	check "no replay step failed on the re-added VF" bash -c \
-		"! tail -c +$((off + 1)) '$log' | grep -qE 'Failed to apply|Setting default MAC address failed|Could not apply configuration'"
-	if [ "$case_name" = replug ]; then
-		check "failsafe replayed MTU 1450 on the re-added VF" [ "$(vf_mtu "$back_pci")" = 1450 ]
-	fi
-	rx0=$(tap_rx); tx0=$(tap_tx)
-	vtx0=$(emu_stat 0 1 tx_frames); vrx0=$(emu_stat 0 1 rx_frames)
-	run_phase vf-2 2
-	check_vf_phase vf-2 $(($(tap_rx) - rx0)) $(($(tap_tx) - tx0)) \
-		$(($(emu_stat 0 1 tx_frames) - vtx0)) $(($(emu_stat 0 1 rx_frames) - vrx0))
-	cmd "show port stats all"
 	cmd "quit"
 fi
 
@@ -367,7 +430,8 @@ wait "$emu_pid"
 status=$?
 exec 3>&-
 
-check "testpmd under mana-emu --strict exited with 0 (status $status)" [ "$status" -eq 0 ]
+check "testpmd under mana-emu --strict exited with $want_status (status $status)" \
+	[ "$status" -eq "$want_status" ]
 if grep -qiE 'violation' "$log"; then
 	failed "emulator reported violations:"
 	grep -iE -A5 'violation' "$log" | head -20
@@ -378,7 +442,10 @@ expected_msgs='(RX|TX)-errors: +0( |$)|RX-nombuf:|dropped'
 expected_msgs+='|sub_device 0 probe failed|EAL: Cannot find device [(]'
 expected_msgs+='|EAL: Failed to attach device on primary process'
 expected_msgs+='|Reading device info from command line failed|Could not read command output'
+# failsafe's hotplug alarm finding its lock taken by a control call retries
+expected_msgs+='|Hot-plug mutex lock trying failed[(]Device or resource busy[)], will try again later'
 expected_msgs+='|reset [(]IBV_EVENT_DEVICE_FATAL[)]: recovering|Port [0-9]+: error recovering event'
+[ "$case_name" = bug-port0 ] && expected_msgs+='|called (rx|tx)_pkt_burst for not ready port 0'
 expected_msgs+='|dtap0: failed to create multiq qdisc|^[0-9]+:Warning: NUMA should be configured manually'
 # (failsafe's own name does not count as a failure)
 bad=$(sed -E 's/net_failsafe|[Ff]ail-?safe//g' "$log" |
