@@ -64,6 +64,17 @@ check() { # check <description> <test args...>
 	shift
 	if "$@"; then pass "$what"; else failed "$what"; fi
 }
+# eventually <command...>: true once the command succeeds, within 5 s
+# (testpmd takes the commands piped to it in its own time)
+eventually() {
+	local i
+	for ((i = 0; i < 25; i++)); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+is() { [ "$1" = "$2" ]; }
 
 [ -x "$emu" ] || { echo "FAIL: $emu was not built"; exit 1; }
 [ -f "$plugin_dir/librte_net_mana.so" ] || { echo "FAIL: plugin not built"; exit 1; }
@@ -330,16 +341,15 @@ else
 		# replay can only bring it up (set_link_up)
 		check "the VF's link is up (replayed)" grep -q '"status": "UP"' <<<"$info"
 		cmd "set link-down port $fp"
-		sleep 0.3
 		check "the VF's link is down after set link-down on failsafe" \
-			bash -c "telemetry_link $vf | grep -q DOWN"
+			eventually bash -c "telemetry_link $vf | grep -q DOWN"
 		cmd "set link-up port $fp"
-		sleep 0.3
 		check "the VF's link is up after set link-up on failsafe" \
-			bash -c "telemetry_link $vf | grep -q UP"
+			eventually bash -c "telemetry_link $vf | grep -q UP"
 		# mtu_set on the started VF, forwarded by failsafe
 		vf_phase vf-1 'cmd "port config mtu $fp 1450"; sleep 0.5'
-		check "failsafe set MTU 1450 on the started VF" [ "$(vf_mtu "$vf_pci")" = 1450 ]
+		check "failsafe set MTU 1450 on the started VF" \
+			eventually eval 'is "$(vf_mtu "$vf_pci")" 1450'
 	else
 		vf_phase vf-1
 	fi
