@@ -12,12 +12,19 @@
 #   replug      dev(<pci>,mac=<mac>) form. The VF is absent when testpmd
 #               starts (workaround for failsafe's bugs: failsafe starts in
 #               safe mode), then plugged in; failsafe probes it and replays
-#               link down, MTU, promiscuous, allmulticast and the default
-#               MAC; removed under traffic; re-added at the same address.
+#               link (up), MTU, promiscuous, allmulticast and the default
+#               MAC; link down/up and MTU through failsafe on the started
+#               VF; removed under traffic; re-added at the same address.
 #   replug-exec exec(vf_devargs.sh <mac> <gate>) form. The VF is present
 #               but held back by the gate until the failsafe port started;
 #               removed under traffic; re-added at a new PCI address, which
 #               the exec() command finds by MAC.
+#   bug-fast-rx control: the VF present and probed at start (failsafe's
+#               fast bursts); its removal under traffic must kill testpmd
+#               with SIGSEGV (exit status 139).
+#   bug-port0   control: the peer is port 0 (no bystander); after the VF's
+#               removal and re-add the peer must forward nothing and its
+#               bursts be reported "not ready".
 #
 # Topology (inside `unshare -n`): emulated function 1 (7870:00:01.0, probed
 # by EAL) gives ports 0 (vPort 0, unwired, kept as port 0: failsafe's second
@@ -28,7 +35,8 @@
 # Asserts per phase, from testpmd's forward statistics, the kernel's dtap0
 # counters and the emulator's per-vPort counters: which path carried the
 # frames (VF or tap) and that they arrived; the replayed configuration; exit
-# status 0 and zero emulator violations (--strict).
+# status (0, or 139 for bug-fast-rx), zero emulator violations (--strict)
+# and no unexpected error in the log.
 
 set -u
 
@@ -42,10 +50,9 @@ esac
 
 # A private network namespace for the tap (re-exec once inside it).
 if [ -z "${MANA_FS_NETNS:-}" ]; then
-	command -v unshare >/dev/null || { echo "SKIP: no unshare"; exit 77; }
+	unshare -n true 2>/dev/null ||
+		{ echo "SKIP: cannot create a network namespace (unshare -n, needs root)"; exit 77; }
 	MANA_FS_NETNS=1 exec unshare -n "$0" "$@"
-	echo "SKIP: cannot create a network namespace"
-	exit 77
 fi
 
 build=$(cd "$build" && pwd)
@@ -147,6 +154,7 @@ args=(-l 0-1 -d librte_net_mana.so --no-huge -m 1024 --file-prefix "fs-$case_nam
       "${peer_dev[@]}" --vdev "$fs"
       --log-level 'pmd.net.mana.*:info' --log-level 'pmd.net.failsafe:debug'
       -- -i --forward-mode=mac --portlist=$pp,$fp --nb-cores=1 --txd=256 --rxd=256
+      --total-num-mbufs=8192
       --eth-peer=$pp,"$vf_mac" --eth-peer=$fp,"$p_mac")
 
 mkfifo "$work/stdin"
@@ -180,7 +188,10 @@ emu_stat() {
 }
 # Field of testpmd's forward statistics of port $1 in file $3 (one phase).
 fwd_stat() {
-	awk -v sec="Forward statistics for port $1" -v key="$2:" '
+	fwd_stat_sec "Forward statistics for port $1 " "$2" "$3"
+}
+fwd_stat_sec() {
+	awk -v sec="$1" -v key="$2:" '
 		index($0, sec) { insec = 1; next }
 		insec && /^ *[#+-]+ *$/ { insec = 0 }
 		insec { for (i = 1; i < NF; i++) if ($i == key) v = $(i + 1) }
@@ -188,13 +199,30 @@ fwd_stat() {
 }
 
 # Telemetry of the running testpmd (also sees the ports failsafe owns).
-telemetry_in() { dpdk-telemetry.py -f "fs-$case_name" 2>/dev/null; }
-telemetry() { echo "$1" | telemetry_in; }
+# Helper processes that answer one line per request line, started once
+# (Python starts slowly on a loaded machine): helper_start <name> <cmd...>,
+# helper_ask <name> <request> prints the answer.
+helper_start() {
+	local name=$1
+	shift
+	mkfifo "$work/$name.in"
+	"$@" <"$work/$name.in" >"$work/$name.out" 2>"$work/$name.err" &
+	eval "exec {${name}_fd}>'$work/$name.in'"
+}
+helper_ask() {
+	local fdv=${1}_fd n i
+	n=$(wc -l <"$work/$1.out")
+	echo "$2" >&"${!fdv}"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(wc -l <"$work/$1.out")" -gt "$n" ] && break
+		sleep 0.05
+	done
+	sed -n "$((n + 1))p" "$work/$1.out"
+}
+telemetry() { helper_ask tele "$1"; }
 telemetry_link() {
 	telemetry "/ethdev/link_status,$1" | grep -o '"status": "[A-Z]*"'
 }
-export -f telemetry_in telemetry telemetry_link
-export case_name
 # Port id net_mana gave the VF (its probe message), the last one in the log.
 vf_port() {
 	sed -nE "s/.*mana_probe_port\(\): $1_port[0-9]+: port ([0-9]+),.*/\1/p" "$log" | tail -1
@@ -207,17 +235,28 @@ vf_mtu() {
 	done
 }
 
-# Inject $1 frames into failsafe through the tap (kernel -> tap PMD).
-inject_tap() {
-	python3 - "$tap" "$1" "$vf_mac" <<'EOF'
+# Field of testpmd's port statistics of port $1 (the last ones printed).
+nic_stat() {
+	fwd_stat_sec "NIC statistics for port $1 " "$2" "$log"
+}
+
+# Injector: sends N frames to failsafe's MAC through the tap (kernel ->
+# tap PMD) for each line N it reads.
+injector=(python3 -u -c '
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
-frame = bytes.fromhex(sys.argv[3].replace(":", "")) + \
+frame = bytes.fromhex(sys.argv[2].replace(":", "")) + \
 	bytes.fromhex("02000000aa01") + b"\x88\xb5" + bytes(46)
-for _ in range(int(sys.argv[2])):
-	s.send(frame)
-EOF
+for line in sys.stdin:
+	for _ in range(int(line)):
+		s.send(frame)
+	print("sent", line.strip())
+' "$tap")
+inject_tap() {
+	local answer
+	answer=$(helper_ask inject "$1")
+	check "injected $1 frames into the tap" is "$answer" "sent $1"
 }
 
 # run_phase <name> <seconds> [<command run during the phase>]: start with a
@@ -291,6 +330,8 @@ want_status=0
 if ! wait_log 'testpmd> ' 40; then
 	failed "testpmd did not reach its prompt within 40 s"
 else
+	helper_start inject "${injector[@]}" "$vf_mac"
+	helper_start tele python3 -u "$(command -v dpdk-telemetry.py)" -f "fs-$case_name"
 	grep -qE "^Port $fp: 00:0D:3A:5F:00:02\$" "$log" &&
 		pass "failsafe is port $fp with the VF's MAC" ||
 		failed "failsafe is not port $fp with MAC $vf_mac"
@@ -334,7 +375,7 @@ else
 		done
 		check "the VF's kernel interface MTU is 1400" [ "$(vf_mtu "$vf_pci")" = 1400 ]
 		vf=$(vf_port "$vf_pci")
-		info=$(printf '%s\n' "/ethdev/info,$vf" "/ethdev/link_status,$vf" | telemetry_in)
+		info=$(telemetry "/ethdev/info,$vf"; telemetry "/ethdev/link_status,$vf")
 		check "the VF (port ${vf:-?}) is promiscuous and allmulticast" \
 			bash -c "grep -q '\"promiscuous\": 1' <<<'$info' && grep -q '\"all_multicast\": 1' <<<'$info'"
 		# an unstarted sub-device reports its link down: failsafe's
@@ -342,10 +383,10 @@ else
 		check "the VF's link is up (replayed)" grep -q '"status": "UP"' <<<"$info"
 		cmd "set link-down port $fp"
 		check "the VF's link is down after set link-down on failsafe" \
-			eventually bash -c "telemetry_link $vf | grep -q DOWN"
+			eventually eval 'telemetry_link $vf | grep -q DOWN'
 		cmd "set link-up port $fp"
 		check "the VF's link is up after set link-up on failsafe" \
-			eventually bash -c "telemetry_link $vf | grep -q UP"
+			eventually eval 'telemetry_link $vf | grep -q UP'
 		# mtu_set on the started VF, forwarded by failsafe
 		vf_phase vf-1 'cmd "port config mtu $fp 1450"; sleep 0.5'
 		check "failsafe set MTU 1450 on the started VF" \
@@ -420,10 +461,32 @@ else
 			check "the peer (port 0) received nothing although the VF sent $vtx" \
 				[ "$prx" -eq 0 -a "$ptx" -eq 0 -a "$vtx" -gt 0 ]
 		fi
+		off=$(log_size)
 		cmd "show port stats all"
+		wait_log "NIC statistics for port $fp" 10 "$off" >/dev/null
+		sleep 0.3
+		# failsafe's port statistics: its sub-devices' plus the
+		# snapshot it took of the removed VF (net_mana's stats_get on a
+		# removed port); at least what the phases forwarded
+		nic_rx=$(nic_stat $fp RX-packets); nic_tx=$(nic_stat $fp TX-packets)
+		sum_rx=0
+		for f in "$work"/{tap-start,vf-1,removal,tap-1,vf-2}.log; do
+			[ -f "$f" ] && sum_rx=$((sum_rx + $(fwd_stat $fp RX-packets "$f")))
+		done
+		echo "failsafe port stats: rx $nic_rx tx $nic_tx; the phases forwarded rx $sum_rx"
+		check "failsafe's port statistics count all $sum_rx frames received ($nic_rx)" \
+			[ "$nic_rx" -ge "$sum_rx" -a "$sum_rx" -gt 0 ]
+		check "failsafe's port statistics count transmitted frames ($nic_tx)" [ "$nic_tx" -gt 0 ]
+		for k in RX-errors TX-errors RX-nombuf; do
+			check "failsafe's $k is 0" [ "$(nic_stat $fp $k)" -eq 0 ]
+		done
 	fi
 	cmd "quit"
 fi
+
+# the helpers end at the end of their input
+[ -n "${inject_fd:-}" ] && exec {inject_fd}>&-
+[ -n "${tele_fd:-}" ] && exec {tele_fd}>&-
 
 # wait for the run to end (then interrupt, then kill)
 for ((i = 0; i < 200; i++)); do
