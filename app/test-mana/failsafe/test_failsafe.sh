@@ -161,7 +161,9 @@ mkfifo "$work/stdin"
 exec 3<>"$work/stdin"
 # stdbuf: testpmd's answers reach the log when printed, in order with
 # the EAL and PMD messages (stderr), so that each phase can be read
-"$emu" "${emu_args[@]}" -- stdbuf -oL dpdk-testpmd "${args[@]}" <"$work/stdin" >"$log" 2>&1 &
+# (timeout: a bound even if this script's own waits were to fail)
+timeout --preserve-status -s INT -k 5 100 \
+	"$emu" "${emu_args[@]}" -- stdbuf -oL dpdk-testpmd "${args[@]}" <"$work/stdin" >"$log" 2>&1 &
 emu_pid=$!
 cmd() { echo "$*" >&3; }
 
@@ -411,7 +413,11 @@ else
 		check "the removal reached failsafe" grep -q 'Switching tx_dev to sub_device 1' "$log"
 		want_status=139
 	else
-		run_phase removal 1 "ctl_q remove --dev 0; wait_log 'Switching tx_dev to sub_device 1' 10 $off; sleep 0.5"
+		# (figure, not asserted: how long failsafe kept sending to the VF)
+		run_phase removal 1 "t0=\$(date +%s%N); ctl_q remove --dev 0;
+			wait_log 'Switching tx_dev to sub_device 1' 10 $off;
+			echo \"removal: failsafe switched to the tap \$(((\$(date +%s%N) - t0) / 1000000)) ms after the VF's removal\";
+			sleep 0.5"
 		check "failsafe switched to the tap on removal" \
 			grep -q 'Switching tx_dev to sub_device 1' "$work/removal.log"
 		check "net_mana raised the removal event" grep -q 'device removal event' "$work/removal.log"
