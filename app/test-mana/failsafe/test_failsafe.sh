@@ -25,6 +25,8 @@
 #   bug-port0   control: the peer is port 0 (no bystander); after the VF's
 #               removal and re-add the peer must forward nothing and its
 #               bursts be reported "not ready".
+#   The controls assert DPDK 22.11's failsafe bugs: if one fails because
+#   the failure it expects no longer happens, failsafe was fixed.
 #
 # Topology (inside `unshare -n`): emulated function 1 (7870:00:01.0, probed
 # by EAL) gives ports 0 (vPort 0, unwired, kept as port 0: failsafe's second
