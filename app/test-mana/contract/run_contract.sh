@@ -15,19 +15,10 @@ prog=${2:?test program}
 case=${3:?case name}
 extra_env=${4:-}
 
-emu=$build/emu/cli/mana-emu
-plugin_dir=$build/drivers/net/mana
-[ -x "$emu" ] || { echo "FAIL: $emu was not built"; exit 1; }
-
 work=$build/app/test-mana/contract/run-$case${extra_env:+-env}
-rm -rf "$work"
-mkdir -p "$work"
-source "$(dirname "$0")/../common/short-dir.sh"
-short_dir runtime "$work/runtime"
-export LD_LIBRARY_PATH=$plugin_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export RUNTIME_DIRECTORY=$runtime
+source "$(dirname "$0")/../common/emu-run.sh"
+emu_run_setup "$build" "$work"
 [ -n "$extra_env" ] && export "${extra_env?}"
-cd "$work" || exit 1
 
 # the emulator's default MACs: 00:0d:3a:e0:<function>:<vPort + 1>
 devargs="mac=00:0d:3a:e0:00:01,mac=00:0d:3a:e0:00:02"

@@ -14,19 +14,9 @@ prog=${2:?test program}
 mode=${3:?strict|lax}
 case=${4:?case name}
 
-emu=$build/emu/cli/mana-emu
-plugin_dir=$build/drivers/net/mana
-[ -x "$emu" ] || { echo "FAIL: $emu was not built"; exit 1; }
-
 work=$build/app/test-mana/driver/run-$case
-rm -rf "$work"
-mkdir -p "$work"
-# EAL's unix sockets live in the runtime directory: keep its path short
-source "$(dirname "$0")/../common/short-dir.sh"
-short_dir runtime "$work/runtime"
-export LD_LIBRARY_PATH=$plugin_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export RUNTIME_DIRECTORY=$runtime
-cd "$work" || exit 1
+source "$(dirname "$0")/../common/emu-run.sh"
+emu_run_setup "$build" "$work"
 
 emu_args=(--ports 2)
 [ "$mode" = strict ] && emu_args+=(--strict)

@@ -27,8 +27,6 @@ build=${1:?usage: test_probe.sh <build dir> <case>}
 case_name=${2:?usage: test_probe.sh <build dir> <case>}
 build=$(cd "$build" && pwd)
 
-emu=$build/emu/cli/mana-emu
-plugin_dir=$build/drivers/net/mana
 pci=7870:00:00.0
 work=$build/app/test-mana/probe/run-$case_name
 log=$work/testpmd.log
@@ -37,19 +35,8 @@ fail=0
 pass() { echo "PASS: $*"; }
 failed() { echo "FAIL: $*"; fail=1; }
 
-[ -x "$emu" ] || { echo "FAIL: $emu was not built"; exit 1; }
-[ -f "$plugin_dir/librte_net_mana.so" ] || { echo "FAIL: plugin not built"; exit 1; }
-command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not installed"; exit 77; }
-
-rm -rf "$work"
-mkdir -p "$work"
-# EAL's unix sockets live in the runtime directory: keep its path short
-source "$(dirname "$0")/../common/short-dir.sh"
-short_dir runtime "$work/runtime"
-# EAL refuses -d paths below world-writable directories: bare name + LD_LIBRARY_PATH
-export LD_LIBRARY_PATH=$plugin_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export RUNTIME_DIRECTORY=$runtime
-cd "$work" || exit 1
+source "$(dirname "$0")/../common/emu-run.sh"
+emu_run_setup "$build" "$work" testpmd
 
 mac() { printf '00:0d:3a:e0:00:%02x' "$1"; }
 MAC() { printf '00:0D:3A:E0:00:%02X' "$1"; }

@@ -27,8 +27,6 @@ scenario=${2:?usage: test_smoke.sh <build dir> <scenario>}
 build=$(cd "$build" && pwd)
 seconds=${SMOKE_SECONDS:-3}
 
-emu=$build/emu/cli/mana-emu
-plugin_dir=$build/drivers/net/mana
 pci=7870:00:00.0
 work=$build/app/test-mana/smoke/run-$scenario
 log=$work/testpmd.log
@@ -37,20 +35,8 @@ fail=0
 pass() { echo "PASS: $*"; }
 failed() { echo "FAIL: $*"; fail=1; }
 
-[ -x "$emu" ] || { echo "FAIL: $emu was not built"; exit 1; }
-[ -f "$plugin_dir/librte_net_mana.so" ] || { echo "FAIL: plugin not built"; exit 1; }
-command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not installed"; exit 77; }
-
-rm -rf "$work"
-mkdir -p "$work"
-# EAL's unix sockets live in the runtime directory: keep its path short
-source "$(dirname "$0")/../common/short-dir.sh"
-short_dir runtime "$work/runtime"
-# EAL refuses -d paths below world-writable directories: bare name + LD_LIBRARY_PATH,
-# from a working directory that does not hold the plugin.
-export LD_LIBRARY_PATH=$plugin_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export RUNTIME_DIRECTORY=$runtime
-cd "$work"
+source "$(dirname "$0")/../common/emu-run.sh"
+emu_run_setup "$build" "$work" testpmd
 
 mode=${scenario%-*}
 queues=${scenario##*-}
