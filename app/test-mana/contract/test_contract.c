@@ -56,7 +56,7 @@
 #include <rte_string_fns.h>
 #include <rte_udp.h>
 
-#include "mana_emu.h"
+#include "emu_bind.h"
 #include "mana_rss.h"
 #include "mtest.h"
 
@@ -69,41 +69,6 @@
 #define WAIT_S		10	/* bound of every wait: a hang, not a speed check */
 
 /* ---------------------------------------------------------------- emulator */
-
-static struct {
-	__typeof__(mana_emu_mac) *mac;
-	__typeof__(mana_emu_counter) *counter;
-	__typeof__(mana_emu_violation_count) *violation_count;
-	__typeof__(mana_emu_violations_text) *violations_text;
-	__typeof__(mana_emu_remove) *remove;
-	__typeof__(mana_emu_readd) *readd;
-	__typeof__(mana_emu_reset) *reset;
-	__typeof__(mana_emu_pci_addr) *pci_addr;
-	__typeof__(mana_emu_pci_tree) *pci_tree;
-} emu;
-
-static int
-emu_bind(void)
-{
-#define BIND(f) do { \
-	*(void **)&emu.f = dlsym(RTLD_DEFAULT, "mana_emu_" #f); \
-	if (emu.f == NULL) { \
-		fprintf(stderr, "mana_emu_" #f " not found: run under mana-emu\n"); \
-		return -1; \
-	} \
-} while (0)
-	BIND(mac);
-	BIND(counter);
-	BIND(violation_count);
-	BIND(violations_text);
-	BIND(remove);
-	BIND(readd);
-	BIND(reset);
-	BIND(pci_addr);
-	BIND(pci_tree);
-#undef BIND
-	return 0;
-}
 
 static uint64_t
 emu_count(const char *name)

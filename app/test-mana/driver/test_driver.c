@@ -41,7 +41,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "mana_emu.h"
+#include "emu_bind.h"
 #include "mana_rss.h"
 #include "mtest.h"
 
@@ -54,46 +54,7 @@
 
 /* ---------------------------------------------------------------- emulator */
 
-static struct {
-	__typeof__(mana_emu_set_mode) *set_mode;
-	__typeof__(mana_emu_step) *step;
-	__typeof__(mana_emu_mac) *mac;
-	__typeof__(mana_emu_capture_read) *capture_read;
-	__typeof__(mana_emu_violation_count) *violation_count;
-	__typeof__(mana_emu_violations_text) *violations_text;
-	__typeof__(mana_emu_set_garbage_cqe) *set_garbage_cqe;
-	__typeof__(mana_emu_stats_text) *stats_text;
-	__typeof__(mana_emu_counter) *counter;
-	__typeof__(mana_emu_remove) *remove;
-	__typeof__(mana_emu_inject_tx_error) *inject_tx_error;
-} emu;
-
 static bool step_mode;
-
-static int
-emu_bind(void)
-{
-#define BIND(f) do { \
-	*(void **)&emu.f = dlsym(RTLD_DEFAULT, "mana_emu_" #f); \
-	if (emu.f == NULL) { \
-		fprintf(stderr, "mana_emu_" #f " not found: run under mana-emu\n"); \
-		return -1; \
-	} \
-} while (0)
-	BIND(set_mode);
-	BIND(step);
-	BIND(mac);
-	BIND(capture_read);
-	BIND(violation_count);
-	BIND(violations_text);
-	BIND(set_garbage_cqe);
-	BIND(stats_text);
-	BIND(counter);
-	BIND(remove);
-	BIND(inject_tx_error);
-#undef BIND
-	return 0;
-}
 
 static void
 emu_step_mode(bool on)
@@ -3140,13 +3101,10 @@ static int
 test_rss_reset(void)
 {
 	CASE_BEGIN();
-	int (*reset)(unsigned int, unsigned int);
 	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
 	uint64_t t0, hz = rte_get_timer_hz();
 	unsigned int used;
 
-	*(void **)&reset = dlsym(RTLD_DEFAULT, "mana_emu_reset");
-	MTEST_ASSERT(reset != NULL, "mana_emu_reset not found");
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
 		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
 			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
@@ -3162,7 +3120,7 @@ test_rss_reset(void)
 		ports_stop();
 		MTEST_FAIL("before the reset");
 	}
-	CHECK(reset(0, 100) == 0, "mana_emu_reset");
+	CHECK(emu.reset(0, 100) == 0, "mana_emu_reset");
 	t0 = rte_get_timer_cycles();
 	while ((__atomic_load_n(&rss_recovered[port_a], __ATOMIC_RELAXED) == 0 ||
 		__atomic_load_n(&rss_recovered[port_b], __ATOMIC_RELAXED) == 0) &&
