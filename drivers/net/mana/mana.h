@@ -380,6 +380,30 @@ mana_mr_pool_hit(const struct mana_mr_cache *c, const struct mana_mr_table *t,
 	return c->pool == mp && c->pool_table == t && t != NULL;
 }
 
+/**
+ * lkey of every direct mbuf of @p mp when the pool lies in one MR of table
+ * @p t (the published one, read by the caller once per burst).
+ */
+static __rte_always_inline bool
+mana_mr_pool_lkey(struct mana_mr_table **tp, struct mana_mr_cache *c,
+		  const struct mana_mr_table *t, const struct rte_mempool *mp,
+		  uint32_t *lkey)
+{
+	if (likely(mana_mr_pool_hit(c, t, mp))) {
+		*lkey = c->pool_lkey;
+		return true;
+	}
+	if (c->nopool == mp && c->nopool_table == t)
+		return false;
+	if (mana_mr_pool_lookup(tp, c, mp) && c->pool_table == t) {
+		*lkey = c->pool_lkey;
+		return true;
+	}
+	c->nopool = mp;
+	c->nopool_table = t;
+	return false;
+}
+
 /** lkey covering [addr, addr + len), via the per-queue cache. */
 static __rte_always_inline bool
 mana_mr_lkey(struct mana_mr_table **tp, struct mana_mr_cache *c,

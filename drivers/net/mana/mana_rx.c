@@ -7,7 +7,9 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_net.h>
 #include <rte_prefetch.h>
 
@@ -101,13 +103,86 @@ rx_post_one(struct mana_rxq *rxq, struct rte_mbuf *m)
 	return 0;
 }
 
+/*
+ * Refill of single-SGE queues whose pool lies in one MR (lkey @p lkey):
+ * mbufs straight from the pool (the lcore's cache when it has enough) into
+ * the descriptor ring, one in-place WQE each, in runs that wrap neither
+ * ring. The mbufs are not reset: a pool object has refcnt 1, nb_segs 1
+ * and next NULL, and delivery writes every other field the application
+ * reads. Stops early when the pool runs short: the general refill then
+ * tries what is left.
+ */
+static __rte_always_inline uint32_t
+rx_refill_fast(struct mana_rxq *rxq, uint32_t lkey)
+{
+	struct rte_mempool *mp = rxq->mp;
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(mp, rte_lcore_id());
+	struct mana_rx_desc *const desc = rxq->desc;
+	const uint32_t desc_mask = rxq->desc_mask, wq_mask = rxq->wq_mask;
+	const uint64_t w0 = (uint64_t)gdma_wqe_hdr_dw1(1, INLINE_OOB_SMALL_SIZE, 0, false) << 32;
+	const uint64_t w3 = (uint64_t)lkey | ((uint64_t)rxq->seg_size << 32);
+	uint32_t desc_head = rxq->desc_head, wq_head = rxq->wq_head;
+	uint32_t room = rxq->nb_desc - (desc_head - rxq->desc_tail);
+	uint32_t posted = 0;
+
+	while (room != 0) {
+		uint32_t idx = desc_head & desc_mask;
+		uint32_t woff = (wq_head * GDMA_WQE_BU_SIZE) & wq_mask;
+		uint32_t run = RTE_MIN(room, rxq->nb_desc - idx);
+		struct mana_rx_desc *d = &desc[idx], *end;
+		uint64_t *w = (uint64_t *)(rxq->wq_buf + woff);
+
+		run = RTE_MIN(run, (wq_mask + 1 - woff) / GDMA_WQE_BU_SIZE);
+		end = d + run;
+		if (cache != NULL && cache->len >= run) {
+			/* what rte_mempool_get_bulk() copies, taken in place */
+			void **objs = &cache->objs[cache->len - run];
+
+			cache->len -= run;
+			for (; d != end; d++, w += 4) {
+				struct rte_mbuf *m = *objs++;
+
+				d->m = m;
+				w[0] = w0;
+				w[1] = 0;
+				w[2] = (uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+				w[3] = w3;
+			}
+		} else {
+			if (rte_mempool_get_bulk(mp, (void **)d, run) != 0)
+				break;
+			for (; d != end; d++, w += 4) {
+				w[0] = w0;
+				w[1] = 0;
+				w[2] = (uintptr_t)d->m->buf_addr + RTE_PKTMBUF_HEADROOM;
+				w[3] = w3;
+			}
+		}
+		desc_head += run;
+		wq_head += run;
+		room -= run;
+		posted += run;
+	}
+	rxq->desc_head = desc_head;
+	rxq->wq_head = wq_head;
+	return posted;
+}
+
 uint32_t
 mana_rx_refill(struct mana_rxq *rxq)
 {
 	struct rte_mbuf *mbufs[RX_REFILL_BATCH];
+	const struct mana_mr_table *t = __atomic_load_n(rxq->mr_table, __ATOMIC_ACQUIRE);
 	uint32_t nsge = rxq->nb_sge;
 	uint32_t per_batch = RX_REFILL_BATCH / nsge;
-	uint32_t posted = 0;
+	uint32_t posted = 0, lkey;
+
+	if (likely(nsge == 1) &&
+	    mana_mr_pool_lkey(rxq->mr_table, &rxq->mr_cache, t, rxq->mp, &lkey)) {
+		posted = rx_refill_fast(rxq, lkey);
+		if (likely(rxq->desc_head - rxq->desc_tail == rxq->nb_desc))
+			return posted;
+	}
 
 	for (;;) {
 		uint32_t room = rxq->nb_desc - (rxq->desc_head - rxq->desc_tail);
@@ -145,6 +220,53 @@ mana_rx_refill(struct mana_rxq *rxq)
 		}
 	}
 	return posted;
+}
+
+/*
+ * rearm_data of a delivered single-segment mbuf: data_off, refcnt,
+ * nb_segs and port, in one 64-bit store.
+ */
+static __rte_always_inline uint64_t
+rx_rearm_word(uint16_t port)
+{
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, data_off) !=
+			 offsetof(struct rte_mbuf, rearm_data));
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, refcnt) !=
+			 offsetof(struct rte_mbuf, rearm_data) + 2);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, nb_segs) !=
+			 offsetof(struct rte_mbuf, rearm_data) + 4);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, port) !=
+			 offsetof(struct rte_mbuf, rearm_data) + 6);
+	return (uint64_t)RTE_PKTMBUF_HEADROOM | (1ull << 16) | (1ull << 32) |
+	       ((uint64_t)port << 48);
+}
+
+static __rte_always_inline void
+rx_write_rearm(struct rte_mbuf *m, uint64_t v)
+{
+	*(uint64_t *)((uint8_t *)m + offsetof(struct rte_mbuf, rearm_data)) = v;
+}
+
+/*
+ * packet_type, pkt_len, data_len, vlan_tci and hash.rss of a
+ * single-segment mbuf in two 64-bit stores.
+ */
+static __rte_always_inline void
+rx_write_fields(struct rte_mbuf *m, uint32_t ptype, uint32_t len, uint64_t vlan16,
+		uint32_t hash)
+{
+	uint64_t *f = (uint64_t *)&m->packet_type;
+
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, pkt_len) !=
+			 offsetof(struct rte_mbuf, packet_type) + 4);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, data_len) !=
+			 offsetof(struct rte_mbuf, packet_type) + 8);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, vlan_tci) !=
+			 offsetof(struct rte_mbuf, packet_type) + 10);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, hash.rss) !=
+			 offsetof(struct rte_mbuf, packet_type) + 12);
+	f[0] = ptype | ((uint64_t)len << 32);
+	f[1] = len | vlan16 | ((uint64_t)hash << 32);
 }
 
 static __rte_always_inline uint64_t
@@ -229,6 +351,8 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 		return NULL;
 	}
 	if (rxq->nb_sge == 1) {
+		/* it may come from the fast refill, not reset */
+		rx_write_rearm(m, rx_rearm_word(rxq->port_id));
 		m->data_len = (uint16_t)len;
 	} else {
 		struct rte_mbuf *s = m, *last = m;
@@ -251,8 +375,9 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 	}
 	m->pkt_len = len;
 	m->port = rxq->port_id;
-	m->ol_flags = rx_ol_flags(f);
+	m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | rx_ol_flags(f);
 	m->hash.rss = hash;
+	m->vlan_tci = 0;
 	if (f & MANA_VAL(MANA_RXCOMP_RX_VLANTAG_PRESENT, 1)) {
 		m->vlan_tci = (uint16_t)((f >> MANA_RXCOMP_RX_VLAN_ID_SHIFT) &
 					 MANA_MASK(MANA_RXCOMP_RX_VLAN_ID));
@@ -362,14 +487,140 @@ rx_decode(struct mana_rxq *rxq, const struct gdma_cqe *cqe)
 	p->cnt = (uint8_t)n;
 }
 
+/* Per-burst state of the fast CQE path. */
+struct rx_fast {
+	uint64_t rearm;
+	uint64_t ol;		/* ol_flags for flags */
+	uint32_t flags;		/* dword 1 of the last CQE decoded, or ~0 */
+	uint32_t ptype;
+	uint16_t vlan;
+	bool ok;		/* flags can take the fast path */
+};
+
+/* ol_flags, packet type and VLAN for the flags of a CQE; fs->ok if fast. */
+static __rte_noinline void
+rx_fast_flags(const struct mana_rxq *rxq, struct rx_fast *fs, uint32_t f)
+{
+	uint32_t ht = (f >> MANA_RXCOMP_RX_HASHTYPE_SHIFT) & MANA_MASK(MANA_RXCOMP_RX_HASHTYPE);
+
+	fs->flags = f;
+	fs->ok = false;
+	fs->ol = rx_ol_flags(f);
+	fs->vlan = 0;
+	if (f & MANA_VAL(MANA_RXCOMP_RX_VLANTAG_PRESENT, 1)) {
+		/* a tag kept in the data is the general path's */
+		if (!rxq->vlan_strip)
+			return;
+		fs->vlan = (uint16_t)((f >> MANA_RXCOMP_RX_VLAN_ID_SHIFT) &
+				      MANA_MASK(MANA_RXCOMP_RX_VLAN_ID));
+		fs->ol |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	}
+	fs->ptype = 0;
+	if (rxq->parse_ptype) {
+		/* the tag is stripped or absent: plain Ethernet */
+		switch (ht) {
+		case NDIS_HASH_TCP_IPV4:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_TCP;
+			break;
+		case NDIS_HASH_UDP_IPV4:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_UDP;
+			break;
+		case NDIS_HASH_TCP_IPV6:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_TCP;
+			break;
+		case NDIS_HASH_UDP_IPV6:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_UDP;
+			break;
+		default:
+			return;	/* parsed in software */
+		}
+	}
+	fs->ok = true;
+}
+
+/*
+ * The common CQE: OKAY or COALESCED_4 on our RQ, every length plausible,
+ * all its packets fit in @p room and were posted, flags the fast path
+ * handles. Delivers them to @p pkts and returns how many; returns 0 with
+ * nothing consumed otherwise (the general path then decodes the CQE). The
+ * mbufs written before a length turns out bad are still the ring's.
+ */
+static __rte_always_inline uint32_t
+rx_fast_cqe(struct mana_rxq *rxq, struct rx_fast *fs, const struct gdma_cqe *cqe,
+	    struct rte_mbuf **pkts, uint32_t room, uint64_t *bytes)
+{
+	const struct mana_rxcomp_oob *oob = (const struct mana_rxcomp_oob *)cqe->cqe_data;
+	const struct mana_rxcomp_perpkt_info *ppi = oob->ppi;
+	uint32_t type = MANA_GET(&oob->cqe_hdr, MANA_CQE_HDR_CQE_TYPE);
+	const struct mana_rx_desc *const desc = rxq->desc;
+	const uint32_t desc_tail = rxq->desc_tail, mask = rxq->desc_mask;
+	const uint32_t cap = rxq->wqe_capacity;
+	uint32_t i, lim, ptype, f = oob->flags;
+	uint64_t b = 0, rearm, ol, f1;
+
+	if (unlikely(MANA_GET(cqe, GDMA_CQE_IS_SQ) != 0 ||
+		     MANA_GET(cqe, GDMA_CQE_WQ_NUM) != rxq->wq_id))
+		return 0;
+	if (likely(type == CQE_RX_COALESCED_4))
+		lim = MANA_RXCOMP_OOB_NUM_PPI;
+	else if (type == CQE_RX_OKAY)
+		lim = 1;
+	else
+		return 0;
+	if (unlikely(f != fs->flags))
+		rx_fast_flags(rxq, fs, f);
+	if (unlikely(!fs->ok))
+		return 0;
+	rearm = fs->rearm;
+	ol = fs->ol;
+	f1 = (uint64_t)fs->vlan << 16;
+	ptype = fs->ptype;
+	/* packets beyond room, or beyond the posted WQEs: general path */
+	lim = RTE_MIN(lim, room);
+	lim = RTE_MIN(lim, rxq->desc_head - desc_tail);
+	for (i = 0; i < lim; i++) {
+		uint32_t len = MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN);
+		struct rte_mbuf *m;
+
+		if (unlikely(len - 1 >= cap)) {
+			if (len == 0)
+				break;
+			return 0;	/* an impossible length: the CQE is corrupt */
+		}
+		m = desc[(desc_tail + i) & mask].m;
+		rx_write_rearm(m, rearm);
+		m->ol_flags = ol;
+		rx_write_fields(m, ptype, len, f1, ppi[i].pkt_hash);
+		pkts[i] = m;
+		b += len;
+	}
+	if (unlikely(i == 0))
+		return 0;	/* an OKAY of length 0, or nothing room for */
+	if (unlikely(i == lim && lim < MANA_RXCOMP_OOB_NUM_PPI &&
+		     type == CQE_RX_COALESCED_4 &&
+		     MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN) != 0))
+		return 0;	/* more packets than fit */
+	rxq->desc_tail = desc_tail + i;
+	*bytes += b;
+	if (i > 1)
+		rxq->stats.coalesced++;
+	return i;
+}
+
 uint16_t
 mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct mana_rxq *rxq = q;
 	struct mana_rx_pend *p = &rxq->pend;
-	uint32_t consumed = 0;
+	struct rx_fast fs;
+	uint32_t consumed = 0, cq_head;
 	uint64_t bytes = 0;
 	uint16_t nrx = 0;
+	bool fast;
 
 	if (unlikely(rxq->removed))
 		return 0;
@@ -378,11 +629,21 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(rxq->removed | rxq->paused | !rxq->active))
 		goto out;
 
+	/*
+	 * The fast CQE path writes single-segment mbufs whole; a pool with
+	 * pinned external buffers (never in the pool cache) keeps the
+	 * general path, which preserves their flag.
+	 */
+	fast = rxq->nb_sge == 1 && rxq->mr_cache.pool == rxq->mp;
+	fs.rearm = rx_rearm_word(rxq->port_id);
+	fs.flags = ~0u;
+	fs.ok = false;
+	cq_head = rxq->cq_head;
 	while (nrx < n) {
 		const struct gdma_cqe *cqe;
 		enum gdma_cq_poll r;
 
-		if (p->idx < p->cnt) {
+		if (unlikely(p->idx < p->cnt)) {
 			struct rte_mbuf *m;
 			uint32_t len = p->len[p->idx];
 
@@ -394,16 +655,25 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 			}
 			continue;
 		}
-		r = gdma_cq_poll(rxq->cq_buf, rxq->cq_log2, rxq->cq_head, &cqe);
+		r = gdma_cq_poll(rxq->cq_buf, rxq->cq_log2, cq_head, &cqe);
 		if (r != GDMA_CQ_VALID) {
 			if (unlikely(r == GDMA_CQ_OVERFLOW))
 				rxq->stats.cq_overflow++;
 			break;
 		}
-		rx_decode(rxq, cqe);
-		rxq->cq_head++;
+		cq_head++;
 		consumed++;
+		if (likely(fast)) {
+			uint32_t k = rx_fast_cqe(rxq, &fs, cqe, &pkts[nrx], n - nrx, &bytes);
+
+			if (likely(k != 0)) {
+				nrx += k;
+				continue;
+			}
+		}
+		rx_decode(rxq, cqe);
 	}
+	rxq->cq_head = cq_head;
 	if (consumed != 0) {
 		/*
 		 * Report consumption before re-posting WQEs, every time: the

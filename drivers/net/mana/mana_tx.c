@@ -232,17 +232,8 @@ static __rte_noinline bool
 tx_lkey_slow(struct mana_txq *txq, const struct mana_mr_table *t,
 	     struct rte_mbuf *m, uintptr_t addr, uint32_t len, uint32_t *lkey)
 {
-	struct mana_mr_cache *c = &txq->mr_cache;
-
-	if (c->nopool != m->pool || c->nopool_table != t) {
-		if (mana_mr_pool_lookup(txq->mr_table, c, m->pool) &&
-		    c->pool_table == t) {
-			*lkey = c->pool_lkey;
-			return true;
-		}
-		c->nopool = m->pool;
-		c->nopool_table = t;
-	}
+	if (mana_mr_pool_lkey(txq->mr_table, &txq->mr_cache, t, m->pool, lkey))
+		return true;
 	return mana_mr_lkey(txq->mr_table, &txq->mr_cache, addr, len, lkey);
 }
 
