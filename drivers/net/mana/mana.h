@@ -167,6 +167,20 @@ struct mana_txq_stats {
 	uint64_t ring_full;
 };
 
+/**
+ * What the RX fast path decoded from the last CQE flags word it saw, kept
+ * across bursts; cfg is the queue configuration it was decoded for.
+ */
+struct mana_rx_fast {
+	uint64_t rearm;		/**< rearm_data of a delivered mbuf */
+	uint64_t ol;		/**< ol_flags for flags */
+	uint32_t flags;		/**< dword 1 of the CQE */
+	uint32_t ptype;
+	uint16_t vlan;
+	uint16_t cfg;		/**< 0: not decoded yet */
+	uint8_t ok;		/**< flags can take the fast path */
+};
+
 /** A posted RX WQE: the mbuf chain it scatters into. */
 struct mana_rx_desc {
 	struct rte_mbuf *m;
@@ -231,6 +245,15 @@ struct mana_rxq {
 	struct rte_mempool *mp;
 	struct mana_mr_cache mr_cache;
 	struct mana_mr_table **mr_table;
+	/*
+	 * The fast refill's WQ template: wq_tmpl_slots WQEs in a row were
+	 * written whole with key wq_tmpl_lkey since the ring was new or
+	 * another writer touched it; once that covers the ring, every slot
+	 * holds header, OOB and key/size, and a refill writes the address.
+	 */
+	uint32_t wq_tmpl_lkey;
+	uint32_t wq_tmpl_slots;
+	struct mana_rx_fast fast;
 	struct mana_rx_pend pend;
 	struct mana_rxq_stats stats;
 

@@ -36,8 +36,8 @@ rx_cq_db_value(uint32_t cq_id, uint32_t head, uint32_t depth, int arm)
 	       ((uint64_t)(arm ? 1u : 0u) << 63);
 }
 
-void
-mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm)
+static __rte_always_inline void
+rx_cq_doorbell(struct mana_rxq *rxq, int arm)
 {
 	gdma_ring_doorbell(rxq->db_page, DOORBELL_OFFSET_CQ,
 			   rx_cq_db_value(rxq->cq_id, rxq->cq_head,
@@ -46,13 +46,25 @@ mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm)
 	rxq->stats.cq_doorbells++;
 }
 
-void
-mana_rx_ring_doorbell(struct mana_rxq *rxq)
+static __rte_always_inline void
+rx_ring_doorbell(struct mana_rxq *rxq)
 {
 	gdma_ring_doorbell(rxq->db_page, DOORBELL_OFFSET_RQ,
 			   gdma_db_rq_value(rxq->wq_id,
 					    rxq->wq_head * GDMA_WQE_BU_SIZE));
 	rxq->stats.doorbells++;
+}
+
+void
+mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm)
+{
+	rx_cq_doorbell(rxq, arm);
+}
+
+void
+mana_rx_ring_doorbell(struct mana_rxq *rxq)
+{
+	rx_ring_doorbell(rxq);
 }
 
 /* Post one RX WQE scattering into the chain @p m. */
@@ -100,6 +112,7 @@ rx_post_one(struct mana_rxq *rxq, struct rte_mbuf *m)
 	}
 	rxq->desc[rxq->desc_head & rxq->desc_mask].m = m;
 	rxq->desc_head++;
+	rxq->wq_tmpl_slots = 0;	/* its key may not be the template's */
 	return 0;
 }
 
@@ -124,6 +137,8 @@ rx_refill_fast(struct mana_rxq *rxq, uint32_t lkey)
 	uint32_t desc_head = rxq->desc_head, wq_head = rxq->wq_head;
 	uint32_t room = rxq->nb_desc - (desc_head - rxq->desc_tail);
 	uint32_t posted = 0;
+	const bool tmpl = rxq->wq_tmpl_lkey == lkey &&
+			  rxq->wq_tmpl_slots > wq_mask / GDMA_WQE_BU_SIZE;
 
 	while (room != 0) {
 		uint32_t idx = desc_head & desc_mask;
@@ -139,14 +154,39 @@ rx_refill_fast(struct mana_rxq *rxq, uint32_t lkey)
 			void **objs = &cache->objs[cache->len - run];
 
 			cache->len -= run;
-			for (; d != end; d++, w += 4) {
-				struct rte_mbuf *m = *objs++;
+			if (likely(tmpl)) {
+				/* four at a time: only the address changes */
+				uint32_t odd;
 
-				d->m = m;
-				w[0] = w0;
-				w[1] = 0;
-				w[2] = (uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM;
-				w[3] = w3;
+				for (odd = run & 3; odd != 0; odd--, d++, w += 4) {
+					struct rte_mbuf *m = *objs++;
+
+					d->m = m;
+					w[2] = (uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+				}
+				for (; d != end; d += 4, w += 16, objs += 4) {
+					struct rte_mbuf *m0 = objs[0], *m1 = objs[1];
+					struct rte_mbuf *m2 = objs[2], *m3 = objs[3];
+
+					d[0].m = m0;
+					d[1].m = m1;
+					d[2].m = m2;
+					d[3].m = m3;
+					w[2] = (uintptr_t)m0->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[6] = (uintptr_t)m1->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[10] = (uintptr_t)m2->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[14] = (uintptr_t)m3->buf_addr + RTE_PKTMBUF_HEADROOM;
+				}
+			} else {
+				for (; d != end; d++, w += 4) {
+					struct rte_mbuf *m = *objs++;
+
+					d->m = m;
+					w[0] = w0;
+					w[1] = 0;
+					w[2] = (uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[3] = w3;
+				}
 			}
 		} else {
 			if (rte_mempool_get_bulk(mp, (void **)d, run) != 0)
@@ -165,24 +205,23 @@ rx_refill_fast(struct mana_rxq *rxq, uint32_t lkey)
 	}
 	rxq->desc_head = desc_head;
 	rxq->wq_head = wq_head;
+	if (!tmpl) {
+		if (rxq->wq_tmpl_lkey != lkey) {
+			rxq->wq_tmpl_lkey = lkey;
+			rxq->wq_tmpl_slots = 0;
+		}
+		rxq->wq_tmpl_slots += posted;
+	}
 	return posted;
 }
 
-uint32_t
-mana_rx_refill(struct mana_rxq *rxq)
+/* The general refill: any SGE count, any MR layout, a pool running short. */
+static __rte_noinline uint32_t
+rx_refill_general(struct mana_rxq *rxq, uint32_t posted)
 {
 	struct rte_mbuf *mbufs[RX_REFILL_BATCH];
-	const struct mana_mr_table *t = __atomic_load_n(rxq->mr_table, __ATOMIC_ACQUIRE);
 	uint32_t nsge = rxq->nb_sge;
 	uint32_t per_batch = RX_REFILL_BATCH / nsge;
-	uint32_t posted = 0, lkey;
-
-	if (likely(nsge == 1) &&
-	    mana_mr_pool_lkey(rxq->mr_table, &rxq->mr_cache, t, rxq->mp, &lkey)) {
-		posted = rx_refill_fast(rxq, lkey);
-		if (likely(rxq->desc_head - rxq->desc_tail == rxq->nb_desc))
-			return posted;
-	}
 
 	for (;;) {
 		uint32_t room = rxq->nb_desc - (rxq->desc_head - rxq->desc_tail);
@@ -220,6 +259,29 @@ mana_rx_refill(struct mana_rxq *rxq)
 		}
 	}
 	return posted;
+}
+
+static __rte_always_inline uint32_t
+rx_refill(struct mana_rxq *rxq)
+{
+	const struct mana_mr_table *t = __atomic_load_n(rxq->mr_table, __ATOMIC_ACQUIRE);
+	uint32_t posted = 0, lkey;
+
+	if (unlikely(rxq->wq_head == 0))
+		rxq->wq_tmpl_slots = 0;	/* a new ring (or a rare wrap) */
+	if (likely(rxq->nb_sge == 1) &&
+	    mana_mr_pool_lkey(rxq->mr_table, &rxq->mr_cache, t, rxq->mp, &lkey)) {
+		posted = rx_refill_fast(rxq, lkey);
+		if (likely(rxq->desc_head - rxq->desc_tail == rxq->nb_desc))
+			return posted;
+	}
+	return rx_refill_general(rxq, posted);
+}
+
+uint32_t
+mana_rx_refill(struct mana_rxq *rxq)
+{
+	return rx_refill(rxq);
 }
 
 /*
@@ -487,24 +549,14 @@ rx_decode(struct mana_rxq *rxq, const struct gdma_cqe *cqe)
 	p->cnt = (uint8_t)n;
 }
 
-/* Per-burst state of the fast CQE path. */
-struct rx_fast {
-	uint64_t rearm;
-	uint64_t ol;		/* ol_flags for flags */
-	uint32_t flags;		/* dword 1 of the last CQE decoded, or ~0 */
-	uint32_t ptype;
-	uint16_t vlan;
-	bool ok;		/* flags can take the fast path */
-};
-
 /* ol_flags, packet type and VLAN for the flags of a CQE; fs->ok if fast. */
 static __rte_noinline void
-rx_fast_flags(const struct mana_rxq *rxq, struct rx_fast *fs, uint32_t f)
+rx_fast_flags(const struct mana_rxq *rxq, struct mana_rx_fast *fs, uint32_t f)
 {
 	uint32_t ht = (f >> MANA_RXCOMP_RX_HASHTYPE_SHIFT) & MANA_MASK(MANA_RXCOMP_RX_HASHTYPE);
 
 	fs->flags = f;
-	fs->ok = false;
+	fs->ok = 0;
 	fs->ol = rx_ol_flags(f);
 	fs->vlan = 0;
 	if (f & MANA_VAL(MANA_RXCOMP_RX_VLANTAG_PRESENT, 1)) {
@@ -539,75 +591,93 @@ rx_fast_flags(const struct mana_rxq *rxq, struct rx_fast *fs, uint32_t f)
 			return;	/* parsed in software */
 		}
 	}
-	fs->ok = true;
+	fs->ok = 1;
 }
 
 /*
- * The common CQE: OKAY or COALESCED_4 on our RQ, every length plausible,
- * all its packets fit in @p room and were posted, flags the fast path
- * handles. Delivers them to @p pkts and returns how many; returns 0 with
- * nothing consumed otherwise (the general path then decodes the CQE). The
- * mbufs written before a length turns out bad are still the ring's.
+ * The common CQE: OKAY or COALESCED_4 (the caller checked that it is for
+ * our RQ), every length plausible, all its packets fit in @p room (the
+ * burst's room, at most the posted WQEs), flags the fast path handles.
+ * Delivers them, the oldest posted WQEs from @p desc_tail on, to @p pkts
+ * and returns how many; returns 0 with nothing consumed otherwise (the
+ * general path then decodes the CQE). Mbufs written before a length
+ * turns out bad are still the ring's.
  */
 static __rte_always_inline uint32_t
-rx_fast_cqe(struct mana_rxq *rxq, struct rx_fast *fs, const struct gdma_cqe *cqe,
-	    struct rte_mbuf **pkts, uint32_t room, uint64_t *bytes)
+rx_fast_cqe(const struct mana_rxq *rxq, struct mana_rx_fast *fs, const struct gdma_cqe *cqe,
+	    struct rte_mbuf **pkts, uint32_t room, uint32_t desc_tail, uint64_t *bytes)
 {
 	const struct mana_rxcomp_oob *oob = (const struct mana_rxcomp_oob *)cqe->cqe_data;
 	const struct mana_rxcomp_perpkt_info *ppi = oob->ppi;
 	uint32_t type = MANA_GET(&oob->cqe_hdr, MANA_CQE_HDR_CQE_TYPE);
 	const struct mana_rx_desc *const desc = rxq->desc;
-	const uint32_t desc_tail = rxq->desc_tail, mask = rxq->desc_mask;
-	const uint32_t cap = rxq->wqe_capacity;
-	uint32_t i, lim, ptype, f = oob->flags;
+	const uint32_t mask = rxq->desc_mask, cap = rxq->wqe_capacity;
+	uint32_t i, lim, max, ptype, f = oob->flags;
 	uint64_t b = 0, rearm, ol, f1;
 
-	if (unlikely(MANA_GET(cqe, GDMA_CQE_IS_SQ) != 0 ||
-		     MANA_GET(cqe, GDMA_CQE_WQ_NUM) != rxq->wq_id))
-		return 0;
 	if (likely(type == CQE_RX_COALESCED_4))
-		lim = MANA_RXCOMP_OOB_NUM_PPI;
+		max = MANA_RXCOMP_OOB_NUM_PPI;
 	else if (type == CQE_RX_OKAY)
-		lim = 1;
+		max = 1;
 	else
 		return 0;
-	if (unlikely(f != fs->flags))
+	/* fs->flags is only ever a word the fast path takes */
+	if (unlikely(f != fs->flags)) {
 		rx_fast_flags(rxq, fs, f);
-	if (unlikely(!fs->ok))
-		return 0;
+		if (unlikely(!fs->ok)) {
+			fs->flags = ~0u;
+			return 0;
+		}
+	}
 	rearm = fs->rearm;
 	ol = fs->ol;
 	f1 = (uint64_t)fs->vlan << 16;
 	ptype = fs->ptype;
-	/* packets beyond room, or beyond the posted WQEs: general path */
-	lim = RTE_MIN(lim, room);
-	lim = RTE_MIN(lim, rxq->desc_head - desc_tail);
-	for (i = 0; i < lim; i++) {
-		uint32_t len = MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN);
-		struct rte_mbuf *m;
+	lim = RTE_MIN(max, room);
+	if (likely((desc_tail & mask) + lim <= mask + 1)) {
+		/* the posted WQEs do not wrap the ring: no masking */
+		const struct mana_rx_desc *d = &desc[desc_tail & mask];
 
-		if (unlikely(len - 1 >= cap)) {
-			if (len == 0)
-				break;
-			return 0;	/* an impossible length: the CQE is corrupt */
+		for (i = 0; i < lim; i++) {
+			uint32_t len = MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN);
+			struct rte_mbuf *m;
+
+			if (unlikely(len - 1 >= cap)) {
+				if (len == 0)
+					break;
+				return 0;	/* an impossible length: the CQE is corrupt */
+			}
+			m = d[i].m;
+			rx_write_rearm(m, rearm);
+			m->ol_flags = ol;
+			rx_write_fields(m, ptype, len, f1, ppi[i].pkt_hash);
+			pkts[i] = m;
+			b += len;
 		}
-		m = desc[(desc_tail + i) & mask].m;
-		rx_write_rearm(m, rearm);
-		m->ol_flags = ol;
-		rx_write_fields(m, ptype, len, f1, ppi[i].pkt_hash);
-		pkts[i] = m;
-		b += len;
+	} else {
+		for (i = 0; i < lim; i++) {
+			uint32_t len = MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN);
+			struct rte_mbuf *m;
+
+			if (unlikely(len - 1 >= cap)) {
+				if (len == 0)
+					break;
+				return 0;
+			}
+			m = desc[(desc_tail + i) & mask].m;
+			rx_write_rearm(m, rearm);
+			m->ol_flags = ol;
+			rx_write_fields(m, ptype, len, f1, ppi[i].pkt_hash);
+			pkts[i] = m;
+			b += len;
+		}
 	}
 	if (unlikely(i == 0))
-		return 0;	/* an OKAY of length 0, or nothing room for */
-	if (unlikely(i == lim && lim < MANA_RXCOMP_OOB_NUM_PPI &&
-		     type == CQE_RX_COALESCED_4 &&
+		return 0;	/* an OKAY of length 0, or no room */
+	if (unlikely(i == lim && lim < max &&
 		     MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN) != 0))
 		return 0;	/* more packets than fit */
-	rxq->desc_tail = desc_tail + i;
 	*bytes += b;
-	if (i > 1)
-		rxq->stats.coalesced++;
 	return i;
 }
 
@@ -616,11 +686,12 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct mana_rxq *rxq = q;
 	struct mana_rx_pend *p = &rxq->pend;
-	struct rx_fast fs;
-	uint32_t consumed = 0, cq_head;
+	const struct gdma_cqe *cq_ring, *cq_end, *cqe, *cur;
+	uint32_t cq_head, cq_shift, expected, desc_tail, avail, fast_id, coalesced = 0;
+	bool pending;
+	uint16_t cfg;
 	uint64_t bytes = 0;
 	uint16_t nrx = 0;
-	bool fast;
 
 	if (unlikely(rxq->removed))
 		return 0;
@@ -632,61 +703,103 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 	/*
 	 * The fast CQE path writes single-segment mbufs whole; a pool with
 	 * pinned external buffers (never in the pool cache) keeps the
-	 * general path, which preserves their flag.
+	 * general path, which preserves their flag. fast_id is what
+	 * cqe_info's is_sq and wq_num must read for it (is_sq 0, our RQ);
+	 * an impossible value turns it off.
 	 */
-	fast = rxq->nb_sge == 1 && rxq->mr_cache.pool == rxq->mp;
-	fs.rearm = rx_rearm_word(rxq->port_id);
-	fs.flags = ~0u;
-	fs.ok = false;
+	fast_id = rxq->nb_sge == 1 && rxq->mr_cache.pool == rxq->mp ?
+		  rxq->wq_id : UINT32_MAX;
+	/* vlan_strip and parse_ptype, adjacent bools; bit 15: decoded for it */
+	RTE_BUILD_BUG_ON(offsetof(struct mana_rxq, parse_ptype) !=
+			 offsetof(struct mana_rxq, vlan_strip) + 1);
+	memcpy(&cfg, &rxq->vlan_strip, sizeof(cfg));
+	cfg |= 0x8000;
+	if (unlikely(rxq->fast.cfg != cfg)) {
+		rxq->fast.cfg = cfg;
+		rxq->fast.rearm = rx_rearm_word(rxq->port_id);
+		rxq->fast.flags = ~0u;
+		rxq->fast.ok = 0;
+	}
+	/*
+	 * gdma_cq_poll(), incrementally: the CQE at the consumer head and
+	 * the owner bits its next write carries.
+	 */
+	cq_shift = rxq->cq_log2;
 	cq_head = rxq->cq_head;
+	cq_ring = rxq->cq_buf;
+	cq_end = cq_ring + (1u << cq_shift);
+	cqe = &cq_ring[cq_head & ((1u << cq_shift) - 1)];
+	expected = (cq_head >> cq_shift) & GDMA_CQE_OWNER_MASK;
+	desc_tail = rxq->desc_tail;
+	avail = rxq->desc_head - desc_tail;
+	pending = p->idx < p->cnt;
 	while (nrx < n) {
-		const struct gdma_cqe *cqe;
-		enum gdma_cq_poll r;
+		uint32_t info, owner, k;
 
-		if (unlikely(p->idx < p->cnt)) {
+		if (unlikely(pending)) {
 			struct rte_mbuf *m;
 			uint32_t len = p->len[p->idx];
 
+			rxq->desc_tail = desc_tail;
 			m = rx_deliver(rxq, len, p->hash[p->idx], p->flags);
+			desc_tail = rxq->desc_tail;
+			avail = rxq->desc_head - desc_tail;
 			p->idx++;
+			pending = p->idx < p->cnt;
 			if (likely(m != NULL)) {
 				pkts[nrx++] = m;
 				bytes += len;
 			}
 			continue;
 		}
-		r = gdma_cq_poll(rxq->cq_buf, rxq->cq_log2, cq_head, &cqe);
-		if (r != GDMA_CQ_VALID) {
-			if (unlikely(r == GDMA_CQ_OVERFLOW))
+		info = __atomic_load_n(&cqe->cqe_info, __ATOMIC_ACQUIRE);
+		owner = info >> GDMA_CQE_OWNER_BITS_SHIFT;
+		if (owner != expected) {
+			if (unlikely(owner != ((expected - 1) & GDMA_CQE_OWNER_MASK)))
 				rxq->stats.cq_overflow++;
 			break;
 		}
+		rte_io_rmb();
 		cq_head++;
-		consumed++;
-		if (likely(fast)) {
-			uint32_t k = rx_fast_cqe(rxq, &fs, cqe, &pkts[nrx], n - nrx, &bytes);
-
+		cur = cqe++;
+		if (unlikely(cqe == cq_end)) {
+			cqe = cq_ring;
+			expected = (expected + 1) & GDMA_CQE_OWNER_MASK;
+		}
+		if (likely((info & (GDMA_QUEUE_ID_MASK | MANA_VAL(GDMA_CQE_IS_SQ, 1))) ==
+			   fast_id)) {
+			k = rx_fast_cqe(rxq, &rxq->fast, cur, &pkts[nrx], RTE_MIN((uint32_t)(n - nrx), avail),
+					desc_tail, &bytes);
 			if (likely(k != 0)) {
 				nrx += k;
+				desc_tail += k;
+				avail -= k;
+				if (k > 1)
+					coalesced++;
 				continue;
 			}
 		}
-		rx_decode(rxq, cqe);
+		rxq->desc_tail = desc_tail;
+		rx_decode(rxq, cur);
+		desc_tail = rxq->desc_tail;
+		avail = rxq->desc_head - desc_tail;
+		pending = p->idx < p->cnt;
 	}
-	rxq->cq_head = cq_head;
-	if (consumed != 0) {
+	rxq->desc_tail = desc_tail;
+	rxq->stats.coalesced += coalesced;
+	if (cq_head != rxq->cq_head) {
 		/*
 		 * Report consumption before re-posting WQEs, every time: the
 		 * device then never sees more than N unreported CQEs (spec
 		 * §6.4 needs one ring per 4 wraps at least; Linux also rings
 		 * once per poll).
 		 */
-		rxq->cq_unreported += consumed;
-		mana_rx_cq_doorbell(rxq, 0);
+		rxq->cq_unreported += cq_head - rxq->cq_head;
+		rxq->cq_head = cq_head;
+		rx_cq_doorbell(rxq, 0);
 	}
-	if (rxq->desc_head - rxq->desc_tail != rxq->nb_desc &&
-	    mana_rx_refill(rxq) != 0)
-		mana_rx_ring_doorbell(rxq);
+	if (rxq->desc_head - desc_tail != rxq->nb_desc && rx_refill(rxq) != 0)
+		rx_ring_doorbell(rxq);
 	rxq->stats.packets += nrx;
 	rxq->stats.bytes += bytes;
 out:
