@@ -460,21 +460,27 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		desc_head += k;
 		if (k == run || i >= lim)
 			continue;
-		/* pkts[i] needs the general path */
+		/* pkts[i], and any general packets right after it, the general way */
 		m = pkts[i];
-		bu = tx_post_general(txq, m, sq_head);
-		if (unlikely(bu == 0))
-			break;
-		d = &desc[desc_head & desc_mask];
-		d->m = m;
-		d->wqe_bu_extra = bu - 1;
-		general = 1;
-		sq_head += bu;
-		desc_head++;
-		bytes += m->pkt_len;
-		i++;
-		lim = i + RTE_MIN((uint32_t)(n - i), tx_room(txq, sq_head, desc_head));
+		do {
+			bu = tx_post_general(txq, m, sq_head);
+			if (unlikely(bu == 0))
+				goto done;
+			d = &desc[desc_head & desc_mask];
+			d->m = m;
+			d->wqe_bu_extra = bu - 1;
+			general = 1;
+			sq_head += bu;
+			desc_head++;
+			bytes += m->pkt_len;
+			i++;
+			lim = i + RTE_MIN((uint32_t)(n - i), tx_room(txq, sq_head, desc_head));
+			if (i >= lim)
+				break;
+			m = pkts[i];
+		} while ((m->ol_flags & fast_mask) || m->nb_segs != 1 || m->data_len == 0);
 	}
+done:
 	if (i < n && lim != 0 && i == lim)
 		txq->stats.ring_full++;
 	if (desc_head != first) {
