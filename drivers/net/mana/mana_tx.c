@@ -203,6 +203,13 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 				desc[desc_tail & desc_mask].range_general = general;
 			}
 		}
+		if (unlikely(type != CQE_TX_OKAY)) {
+			/* the CQE's own WQE was dropped: not transmitted after all */
+			const struct rte_mbuf *m = desc[(desc_tail - 1) & desc_mask].m;
+
+			txq->stats.packets--;
+			txq->stats.bytes -= m->pkt_len;
+		}
 		freed += desc_tail - from;
 		if (unlikely(general))
 			tx_free_general(txq, from, desc_tail);
@@ -452,7 +459,7 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 			w[2] = addr;
 			w[3] = (uint64_t)lkey | ((uint64_t)len << 32);
 			d->m = m;
-			bytes += len;
+			bytes += m->pkt_len;	/* as the reaper takes it back */
 		}
 		k = (uint32_t)(p - &pkts[i]);
 		i += k;
