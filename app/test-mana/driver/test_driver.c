@@ -2161,7 +2161,7 @@ test_close(void)
  * two-segment packet in the general path's range.
  */
 static int
-test_tx_errors(void)
+test_tx_ranges(void)
 {
 	CASE_BEGIN();
 	static uint8_t fr[128];
@@ -2260,7 +2260,7 @@ static const struct mtest_case cases[] = {
 	{ "garbage", test_garbage },
 	{ "close", test_close },
 	{ "removal", test_removal },
-	{ "tx_errors", test_tx_errors },
+	{ "tx_ranges", test_tx_ranges },
 };
 
 static int
