@@ -52,5 +52,5 @@ for row in "${rows[@]}"; do
 	awk -v a="$a" -v b="$b" -v n="$n" -v d="$d" -v l="$l" -v s="$s" -v bu="$bu" \
 		'BEGIN { printf "%-3s %6s %5s %6s %12.1f\n", d, l, s, bu, (b - a) / n }'
 done
-cd / && rm -rf "$build/app/test-mana/bench/instr"
+[ $rc -ne 0 ] || { cd / && rm -rf "$build/app/test-mana/bench/instr"; }
 exit $rc

@@ -80,7 +80,8 @@ extern int mana_logtype_tx;
 #define MANA_TX_OFFLOADS \
 	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM | \
 	 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS | \
-	 RTE_ETH_TX_OFFLOAD_VLAN_INSERT | RTE_ETH_TX_OFFLOAD_TCP_TSO)
+	 RTE_ETH_TX_OFFLOAD_VLAN_INSERT | RTE_ETH_TX_OFFLOAD_TCP_TSO | \
+	 RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 
 /* mbuf flags the TX burst acts on; anything else is refused by tx_prepare. */
 #define MANA_TX_OFFLOAD_MASK \
@@ -103,12 +104,23 @@ struct mana_mr_table {
 	struct mana_mr_entry e[];
 };
 
-/** Per-queue last-hit cache, valid while its table is the published one. */
+/**
+ * Per-queue caches, each valid while its table is the published one (the
+ * table pointer is the generation: any registration publishes a new one).
+ * The range entry is the last hit of the address lookup; the pool entry
+ * says that every chunk of one mempool lies in one MR, so that a direct
+ * mbuf of that pool needs no per-packet address check.
+ */
 struct mana_mr_cache {
 	uintptr_t start;
 	uintptr_t end;
 	const struct mana_mr_table *table;
 	uint32_t lkey;
+	uint32_t pool_lkey;
+	const struct rte_mempool *pool;
+	const struct mana_mr_table *pool_table;
+	const struct rte_mempool *nopool;	/**< last pool found not in one MR */
+	const struct mana_mr_table *nopool_table;
 };
 
 /** Control-side registry of one port's MRs. */
@@ -157,16 +169,40 @@ struct mana_txq_stats {
 	uint64_t ring_full;
 };
 
+/**
+ * What the RX fast path decoded from the last CQE flags word it saw, kept
+ * across bursts; cfg is the queue configuration it was decoded for.
+ */
+struct mana_rx_fast {
+	uint64_t rearm;		/**< rearm_data of a delivered mbuf */
+	uint64_t ol;		/**< ol_flags for flags */
+	uint32_t flags;		/**< dword 1 of the CQE */
+	uint32_t ptype;
+	uint16_t vlan;
+	uint16_t cfg;		/**< 0: not decoded yet */
+	uint8_t ok;		/**< flags can take the fast path */
+};
+
 /** A posted RX WQE: the mbuf chain it scatters into. */
 struct mana_rx_desc {
 	struct rte_mbuf *m;
 };
 
-/** A posted TX WQE. */
+/**
+ * A posted TX WQE. The WQEs of one burst form a CQE range: all but the
+ * last suppress their CQE. The first descriptor not yet reaped of a range
+ * holds where the range ends and whether the general path posted any of
+ * it; the last one holds its own start BU, so that a CQE can be matched
+ * and the whole range reclaimed without a walk. The fast path's one-BU
+ * WQEs write only m: wqe_bu_extra is 0 outside a general range, and
+ * reaping a general range puts it back to 0.
+ */
 struct mana_tx_desc {
 	struct rte_mbuf *m;
-	uint16_t wqe_bu;
-	uint16_t suppressed;
+	uint32_t range_end;	/**< first of a range: desc index after its last WQE */
+	uint32_t wqe_start;	/**< last of a range: BU index of this WQE */
+	uint32_t wqe_bu_extra;	/**< WQE size in BUs, minus one */
+	uint32_t range_general;	/**< first of a range: the general path posted some */
 };
 
 /** Packets decoded from a CQE and not yet handed to the application. */
@@ -211,6 +247,15 @@ struct mana_rxq {
 	struct rte_mempool *mp;
 	struct mana_mr_cache mr_cache;
 	struct mana_mr_table **mr_table;
+	/*
+	 * The fast refill's WQ template: wq_tmpl_slots WQEs in a row were
+	 * written whole with key wq_tmpl_lkey since the ring was new or
+	 * another writer touched it; once that covers the ring, every slot
+	 * holds header, OOB and key/size, and a refill writes the address.
+	 */
+	uint32_t wq_tmpl_lkey;
+	uint32_t wq_tmpl_slots;
+	struct mana_rx_fast fast;
 	struct mana_rx_pend pend;
 	struct mana_rxq_stats stats;
 
@@ -363,6 +408,46 @@ int mana_mr_unregister(struct mana_priv *priv, void *addr, size_t len);
 /** Slow-path lookup; fills @p c and returns true on a hit. */
 bool mana_mr_lookup_slow(struct mana_mr_table **tp, struct mana_mr_cache *c,
 			 uintptr_t addr, uint32_t len);
+
+/**
+ * Fill the pool entry of @p c if every memory chunk of @p mp lies in one
+ * MR of the published table (never for pinned external-buffer pools).
+ * Returns true when the entry is valid.
+ */
+bool mana_mr_pool_lookup(struct mana_mr_table **tp, struct mana_mr_cache *c,
+			 const struct rte_mempool *mp);
+
+/** Whether the pool entry of @p c is valid for @p mp with table @p t. */
+static __rte_always_inline bool
+mana_mr_pool_hit(const struct mana_mr_cache *c, const struct mana_mr_table *t,
+		 const struct rte_mempool *mp)
+{
+	return c->pool == mp && c->pool_table == t && t != NULL;
+}
+
+/**
+ * lkey of every direct mbuf of @p mp when the pool lies in one MR of table
+ * @p t (the published one, read by the caller once per burst).
+ */
+static __rte_always_inline bool
+mana_mr_pool_lkey(struct mana_mr_table **tp, struct mana_mr_cache *c,
+		  const struct mana_mr_table *t, const struct rte_mempool *mp,
+		  uint32_t *lkey)
+{
+	if (likely(mana_mr_pool_hit(c, t, mp))) {
+		*lkey = c->pool_lkey;
+		return true;
+	}
+	if (c->nopool == mp && c->nopool_table == t)
+		return false;
+	if (mana_mr_pool_lookup(tp, c, mp) && c->pool_table == t) {
+		*lkey = c->pool_lkey;
+		return true;
+	}
+	c->nopool = mp;
+	c->nopool_table = t;
+	return false;
+}
 
 /** lkey covering [addr, addr + len), via the per-queue cache. */
 static __rte_always_inline bool

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
 #include <rte_mempool.h>
@@ -151,16 +152,12 @@ mana_mr_unregister(struct mana_priv *priv, void *addr, size_t len)
 	return ret;
 }
 
-bool
-mana_mr_lookup_slow(struct mana_mr_table **tp, struct mana_mr_cache *c,
-		    uintptr_t addr, uint32_t len)
+/* An entry of @p t covering [addr, addr + len), or NULL. */
+static const struct mana_mr_entry *
+mr_table_find(const struct mana_mr_table *t, uintptr_t addr, size_t len)
 {
-	const struct mana_mr_table *t = __atomic_load_n(tp, __ATOMIC_ACQUIRE);
-	uint32_t lo = 0, hi;
+	uint32_t lo = 0, hi = t->n;
 
-	if (t == NULL)
-		return false;
-	hi = t->n;
 	/* last entry whose start <= addr */
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) >> 1;
@@ -173,15 +170,61 @@ mana_mr_lookup_slow(struct mana_mr_table **tp, struct mana_mr_cache *c,
 	while (lo > 0) {
 		const struct mana_mr_entry *e = &t->e[--lo];
 
-		if (addr + len <= e->end) {
-			c->start = e->start;
-			c->end = e->end;
-			c->lkey = e->lkey;
-			c->table = t;
-			return true;
-		}
+		if (addr + len <= e->end)
+			return e;
 	}
-	return false;
+	return NULL;
+}
+
+bool
+mana_mr_lookup_slow(struct mana_mr_table **tp, struct mana_mr_cache *c,
+		    uintptr_t addr, uint32_t len)
+{
+	const struct mana_mr_table *t = __atomic_load_n(tp, __ATOMIC_ACQUIRE);
+	const struct mana_mr_entry *e;
+
+	if (t == NULL)
+		return false;
+	e = mr_table_find(t, addr, len);
+	if (e == NULL)
+		return false;
+	c->start = e->start;
+	c->end = e->end;
+	c->lkey = e->lkey;
+	c->table = t;
+	return true;
+}
+
+bool
+mana_mr_pool_lookup(struct mana_mr_table **tp, struct mana_mr_cache *c,
+		    const struct rte_mempool *mp)
+{
+	const struct mana_mr_table *t = __atomic_load_n(tp, __ATOMIC_ACQUIRE);
+	const struct rte_mempool_memhdr *hdr;
+	const struct mana_mr_entry *e;
+	uint32_t lkey = 0;
+	bool found = false;
+
+	if (t == NULL || mp == NULL)
+		return false;
+	/* pinned external buffers are outside the pool's own memory */
+	if (mp->private_data_size >= sizeof(struct rte_pktmbuf_pool_private) &&
+	    (rte_pktmbuf_priv_flags((struct rte_mempool *)(uintptr_t)mp) &
+	     RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF))
+		return false;
+	STAILQ_FOREACH(hdr, &mp->mem_list, next) {
+		e = mr_table_find(t, (uintptr_t)hdr->addr, hdr->len);
+		if (e == NULL || (found && e->lkey != lkey))
+			return false;
+		lkey = e->lkey;
+		found = true;
+	}
+	if (!found)
+		return false;
+	c->pool = mp;
+	c->pool_lkey = lkey;
+	c->pool_table = t;
+	return true;
 }
 
 struct mr_walk_arg {

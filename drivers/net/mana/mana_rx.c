@@ -7,7 +7,9 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_net.h>
 #include <rte_prefetch.h>
 
@@ -34,8 +36,8 @@ rx_cq_db_value(uint32_t cq_id, uint32_t head, uint32_t depth, int arm)
 	       ((uint64_t)(arm ? 1u : 0u) << 63);
 }
 
-void
-mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm)
+static __rte_always_inline void
+rx_cq_doorbell(struct mana_rxq *rxq, int arm)
 {
 	gdma_ring_doorbell(rxq->db_page, DOORBELL_OFFSET_CQ,
 			   rx_cq_db_value(rxq->cq_id, rxq->cq_head,
@@ -44,13 +46,25 @@ mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm)
 	rxq->stats.cq_doorbells++;
 }
 
-void
-mana_rx_ring_doorbell(struct mana_rxq *rxq)
+static __rte_always_inline void
+rx_ring_doorbell(struct mana_rxq *rxq)
 {
 	gdma_ring_doorbell(rxq->db_page, DOORBELL_OFFSET_RQ,
 			   gdma_db_rq_value(rxq->wq_id,
 					    rxq->wq_head * GDMA_WQE_BU_SIZE));
 	rxq->stats.doorbells++;
+}
+
+void
+mana_rx_cq_doorbell(struct mana_rxq *rxq, int arm)
+{
+	rx_cq_doorbell(rxq, arm);
+}
+
+void
+mana_rx_ring_doorbell(struct mana_rxq *rxq)
+{
+	rx_ring_doorbell(rxq);
 }
 
 /* Post one RX WQE scattering into the chain @p m. */
@@ -98,16 +112,116 @@ rx_post_one(struct mana_rxq *rxq, struct rte_mbuf *m)
 	}
 	rxq->desc[rxq->desc_head & rxq->desc_mask].m = m;
 	rxq->desc_head++;
+	rxq->wq_tmpl_slots = 0;	/* its key may not be the template's */
 	return 0;
 }
 
-uint32_t
-mana_rx_refill(struct mana_rxq *rxq)
+/*
+ * Refill of single-SGE queues whose pool lies in one MR (lkey @p lkey):
+ * mbufs straight from the pool (the lcore's cache when it has enough) into
+ * the descriptor ring, one in-place WQE each, in runs that wrap neither
+ * ring. The mbufs are not reset: a pool object has refcnt 1, nb_segs 1
+ * and next NULL, and delivery writes every other field the application
+ * reads. Stops early when the pool runs short: the general refill then
+ * tries what is left.
+ */
+static __rte_always_inline uint32_t
+rx_refill_fast(struct mana_rxq *rxq, uint32_t lkey)
+{
+	struct rte_mempool *mp = rxq->mp;
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(mp, rte_lcore_id());
+	struct mana_rx_desc *const desc = rxq->desc;
+	const uint32_t desc_mask = rxq->desc_mask, wq_mask = rxq->wq_mask;
+	const uint64_t w0 = (uint64_t)gdma_wqe_hdr_dw1(1, INLINE_OOB_SMALL_SIZE, 0, false) << 32;
+	const uint64_t w3 = (uint64_t)lkey | ((uint64_t)rxq->seg_size << 32);
+	uint32_t desc_head = rxq->desc_head, wq_head = rxq->wq_head;
+	uint32_t room = rxq->nb_desc - (desc_head - rxq->desc_tail);
+	uint32_t posted = 0;
+	const bool tmpl = rxq->wq_tmpl_lkey == lkey &&
+			  rxq->wq_tmpl_slots > wq_mask / GDMA_WQE_BU_SIZE;
+
+	while (room != 0) {
+		uint32_t idx = desc_head & desc_mask;
+		uint32_t woff = (wq_head * GDMA_WQE_BU_SIZE) & wq_mask;
+		uint32_t run = RTE_MIN(room, rxq->nb_desc - idx);
+		struct mana_rx_desc *d = &desc[idx], *end;
+		uint64_t *w = (uint64_t *)(rxq->wq_buf + woff);
+
+		run = RTE_MIN(run, (wq_mask + 1 - woff) / GDMA_WQE_BU_SIZE);
+		end = d + run;
+		if (cache != NULL && cache->len >= run) {
+			/* what rte_mempool_get_bulk() copies, taken in place */
+			void **objs = &cache->objs[cache->len - run];
+
+			cache->len -= run;
+			if (likely(tmpl)) {
+				/* four at a time: only the address changes */
+				uint32_t odd;
+
+				for (odd = run & 3; odd != 0; odd--, d++, w += 4) {
+					struct rte_mbuf *m = *objs++;
+
+					d->m = m;
+					w[2] = (uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+				}
+				for (; d != end; d += 4, w += 16, objs += 4) {
+					struct rte_mbuf *m0 = objs[0], *m1 = objs[1];
+					struct rte_mbuf *m2 = objs[2], *m3 = objs[3];
+
+					d[0].m = m0;
+					d[1].m = m1;
+					d[2].m = m2;
+					d[3].m = m3;
+					w[2] = (uintptr_t)m0->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[6] = (uintptr_t)m1->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[10] = (uintptr_t)m2->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[14] = (uintptr_t)m3->buf_addr + RTE_PKTMBUF_HEADROOM;
+				}
+			} else {
+				for (; d != end; d++, w += 4) {
+					struct rte_mbuf *m = *objs++;
+
+					d->m = m;
+					w[0] = w0;
+					w[1] = 0;
+					w[2] = (uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+					w[3] = w3;
+				}
+			}
+		} else {
+			if (rte_mempool_get_bulk(mp, (void **)d, run) != 0)
+				break;
+			for (; d != end; d++, w += 4) {
+				w[0] = w0;
+				w[1] = 0;
+				w[2] = (uintptr_t)d->m->buf_addr + RTE_PKTMBUF_HEADROOM;
+				w[3] = w3;
+			}
+		}
+		desc_head += run;
+		wq_head += run;
+		room -= run;
+		posted += run;
+	}
+	rxq->desc_head = desc_head;
+	rxq->wq_head = wq_head;
+	if (!tmpl) {
+		if (rxq->wq_tmpl_lkey != lkey) {
+			rxq->wq_tmpl_lkey = lkey;
+			rxq->wq_tmpl_slots = 0;
+		}
+		rxq->wq_tmpl_slots += posted;
+	}
+	return posted;
+}
+
+/* The general refill: any SGE count, any MR layout, a pool running short. */
+static __rte_noinline uint32_t
+rx_refill_general(struct mana_rxq *rxq, uint32_t posted)
 {
 	struct rte_mbuf *mbufs[RX_REFILL_BATCH];
 	uint32_t nsge = rxq->nb_sge;
 	uint32_t per_batch = RX_REFILL_BATCH / nsge;
-	uint32_t posted = 0;
 
 	for (;;) {
 		uint32_t room = rxq->nb_desc - (rxq->desc_head - rxq->desc_tail);
@@ -145,6 +259,76 @@ mana_rx_refill(struct mana_rxq *rxq)
 		}
 	}
 	return posted;
+}
+
+static __rte_always_inline uint32_t
+rx_refill(struct mana_rxq *rxq)
+{
+	const struct mana_mr_table *t = __atomic_load_n(rxq->mr_table, __ATOMIC_ACQUIRE);
+	uint32_t posted = 0, lkey;
+
+	if (unlikely(rxq->wq_head == 0))
+		rxq->wq_tmpl_slots = 0;	/* a new ring (or a rare wrap) */
+	if (likely(rxq->nb_sge == 1) &&
+	    mana_mr_pool_lkey(rxq->mr_table, &rxq->mr_cache, t, rxq->mp, &lkey)) {
+		posted = rx_refill_fast(rxq, lkey);
+		if (likely(rxq->desc_head - rxq->desc_tail == rxq->nb_desc))
+			return posted;
+	}
+	return rx_refill_general(rxq, posted);
+}
+
+uint32_t
+mana_rx_refill(struct mana_rxq *rxq)
+{
+	return rx_refill(rxq);
+}
+
+/*
+ * rearm_data of a delivered single-segment mbuf: data_off, refcnt,
+ * nb_segs and port, in one 64-bit store.
+ */
+static __rte_always_inline uint64_t
+rx_rearm_word(uint16_t port)
+{
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, data_off) !=
+			 offsetof(struct rte_mbuf, rearm_data));
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, refcnt) !=
+			 offsetof(struct rte_mbuf, rearm_data) + 2);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, nb_segs) !=
+			 offsetof(struct rte_mbuf, rearm_data) + 4);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, port) !=
+			 offsetof(struct rte_mbuf, rearm_data) + 6);
+	return (uint64_t)RTE_PKTMBUF_HEADROOM | (1ull << 16) | (1ull << 32) |
+	       ((uint64_t)port << 48);
+}
+
+static __rte_always_inline void
+rx_write_rearm(struct rte_mbuf *m, uint64_t v)
+{
+	*(uint64_t *)((uint8_t *)m + offsetof(struct rte_mbuf, rearm_data)) = v;
+}
+
+/*
+ * packet_type, pkt_len, data_len, vlan_tci and hash.rss of a
+ * single-segment mbuf in two 64-bit stores.
+ */
+static __rte_always_inline void
+rx_write_fields(struct rte_mbuf *m, uint32_t ptype, uint32_t len, uint64_t vlan16,
+		uint32_t hash)
+{
+	uint64_t *f = (uint64_t *)&m->packet_type;
+
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, pkt_len) !=
+			 offsetof(struct rte_mbuf, packet_type) + 4);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, data_len) !=
+			 offsetof(struct rte_mbuf, packet_type) + 8);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, vlan_tci) !=
+			 offsetof(struct rte_mbuf, packet_type) + 10);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, hash.rss) !=
+			 offsetof(struct rte_mbuf, packet_type) + 12);
+	f[0] = ptype | ((uint64_t)len << 32);
+	f[1] = len | vlan16 | ((uint64_t)hash << 32);
 }
 
 static __rte_always_inline uint64_t
@@ -229,6 +413,8 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 		return NULL;
 	}
 	if (rxq->nb_sge == 1) {
+		/* it may come from the fast refill, not reset */
+		rx_write_rearm(m, rx_rearm_word(rxq->port_id));
 		m->data_len = (uint16_t)len;
 	} else {
 		struct rte_mbuf *s = m, *last = m;
@@ -251,8 +437,9 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 	}
 	m->pkt_len = len;
 	m->port = rxq->port_id;
-	m->ol_flags = rx_ol_flags(f);
+	m->ol_flags = (m->ol_flags & RTE_MBUF_F_EXTERNAL) | rx_ol_flags(f);
 	m->hash.rss = hash;
+	m->vlan_tci = 0;
 	if (f & MANA_VAL(MANA_RXCOMP_RX_VLANTAG_PRESENT, 1)) {
 		m->vlan_tci = (uint16_t)((f >> MANA_RXCOMP_RX_VLAN_ID_SHIFT) &
 					 MANA_MASK(MANA_RXCOMP_RX_VLAN_ID));
@@ -362,12 +549,147 @@ rx_decode(struct mana_rxq *rxq, const struct gdma_cqe *cqe)
 	p->cnt = (uint8_t)n;
 }
 
+/* ol_flags, packet type and VLAN for the flags of a CQE; fs->ok if fast. */
+static __rte_noinline void
+rx_fast_flags(const struct mana_rxq *rxq, struct mana_rx_fast *fs, uint32_t f)
+{
+	uint32_t ht = (f >> MANA_RXCOMP_RX_HASHTYPE_SHIFT) & MANA_MASK(MANA_RXCOMP_RX_HASHTYPE);
+
+	fs->flags = f;
+	fs->ok = 0;
+	fs->ol = rx_ol_flags(f);
+	fs->vlan = 0;
+	if (f & MANA_VAL(MANA_RXCOMP_RX_VLANTAG_PRESENT, 1)) {
+		/* a tag kept in the data is the general path's */
+		if (!rxq->vlan_strip)
+			return;
+		fs->vlan = (uint16_t)((f >> MANA_RXCOMP_RX_VLAN_ID_SHIFT) &
+				      MANA_MASK(MANA_RXCOMP_RX_VLAN_ID));
+		fs->ol |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	}
+	fs->ptype = 0;
+	if (rxq->parse_ptype) {
+		/* the tag is stripped or absent: plain Ethernet */
+		switch (ht) {
+		case NDIS_HASH_TCP_IPV4:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_TCP;
+			break;
+		case NDIS_HASH_UDP_IPV4:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_UDP;
+			break;
+		case NDIS_HASH_TCP_IPV6:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_TCP;
+			break;
+		case NDIS_HASH_UDP_IPV6:
+			fs->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN |
+				    RTE_PTYPE_L4_UDP;
+			break;
+		default:
+			return;	/* parsed in software */
+		}
+	}
+	fs->ok = 1;
+}
+
+/*
+ * The common CQE: OKAY or COALESCED_4 (the caller checked that it is for
+ * our RQ), every length plausible, all its packets fit in @p room (the
+ * burst's room, at most the posted WQEs), flags the fast path handles.
+ * Delivers them, the oldest posted WQEs from @p desc_tail on, to @p pkts
+ * and returns how many; returns 0 with nothing consumed otherwise (the
+ * general path then decodes the CQE). Mbufs written before a length
+ * turns out bad are still the ring's.
+ */
+static __rte_always_inline uint32_t
+rx_fast_cqe(const struct mana_rxq *rxq, struct mana_rx_fast *fs, const struct gdma_cqe *cqe,
+	    struct rte_mbuf **pkts, uint32_t room, uint32_t desc_tail, uint64_t *bytes)
+{
+	const struct mana_rxcomp_oob *oob = (const struct mana_rxcomp_oob *)cqe->cqe_data;
+	const struct mana_rxcomp_perpkt_info *ppi = oob->ppi;
+	uint32_t type = MANA_GET(&oob->cqe_hdr, MANA_CQE_HDR_CQE_TYPE);
+	const struct mana_rx_desc *const desc = rxq->desc;
+	const uint32_t mask = rxq->desc_mask, cap = rxq->wqe_capacity;
+	uint32_t i, lim, max, ptype, f = oob->flags;
+	uint64_t b = 0, rearm, ol, f1;
+
+	if (likely(type == CQE_RX_COALESCED_4))
+		max = MANA_RXCOMP_OOB_NUM_PPI;
+	else if (type == CQE_RX_OKAY)
+		max = 1;
+	else
+		return 0;
+	/* fs->flags is only ever a word the fast path takes */
+	if (unlikely(f != fs->flags)) {
+		rx_fast_flags(rxq, fs, f);
+		if (unlikely(!fs->ok)) {
+			fs->flags = ~0u;
+			return 0;
+		}
+	}
+	rearm = fs->rearm;
+	ol = fs->ol;
+	f1 = (uint64_t)fs->vlan << 16;
+	ptype = fs->ptype;
+	lim = RTE_MIN(max, room);
+	if (likely((desc_tail & mask) + lim <= mask + 1)) {
+		/* the posted WQEs do not wrap the ring: no masking */
+		const struct mana_rx_desc *d = &desc[desc_tail & mask];
+
+		for (i = 0; i < lim; i++) {
+			uint32_t len = MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN);
+			struct rte_mbuf *m;
+
+			if (unlikely(len - 1 >= cap)) {
+				if (len == 0)
+					break;
+				return 0;	/* an impossible length: the CQE is corrupt */
+			}
+			m = d[i].m;
+			rx_write_rearm(m, rearm);
+			m->ol_flags = ol;
+			rx_write_fields(m, ptype, len, f1, ppi[i].pkt_hash);
+			pkts[i] = m;
+			b += len;
+		}
+	} else {
+		for (i = 0; i < lim; i++) {
+			uint32_t len = MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN);
+			struct rte_mbuf *m;
+
+			if (unlikely(len - 1 >= cap)) {
+				if (len == 0)
+					break;
+				return 0;
+			}
+			m = desc[(desc_tail + i) & mask].m;
+			rx_write_rearm(m, rearm);
+			m->ol_flags = ol;
+			rx_write_fields(m, ptype, len, f1, ppi[i].pkt_hash);
+			pkts[i] = m;
+			b += len;
+		}
+	}
+	if (unlikely(i == 0))
+		return 0;	/* an OKAY of length 0, or no room */
+	if (unlikely(i == lim && lim < max &&
+		     MANA_GET(&ppi[i].pkt_len_dw, MANA_PPI_PKT_LEN) != 0))
+		return 0;	/* more packets than fit */
+	*bytes += b;
+	return i;
+}
+
 uint16_t
 mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct mana_rxq *rxq = q;
 	struct mana_rx_pend *p = &rxq->pend;
-	uint32_t consumed = 0;
+	const struct gdma_cqe *cq_ring, *cq_end, *cqe, *cur;
+	uint32_t cq_head, cq_shift, expected, desc_tail, avail, fast_id, coalesced = 0;
+	bool pending;
+	uint16_t cfg;
 	uint64_t bytes = 0;
 	uint16_t nrx = 0;
 
@@ -378,45 +700,106 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(rxq->removed | rxq->paused | !rxq->active))
 		goto out;
 
+	/*
+	 * The fast CQE path writes single-segment mbufs whole; a pool with
+	 * pinned external buffers (never in the pool cache) keeps the
+	 * general path, which preserves their flag. fast_id is what
+	 * cqe_info's is_sq and wq_num must read for it (is_sq 0, our RQ);
+	 * an impossible value turns it off.
+	 */
+	fast_id = rxq->nb_sge == 1 && rxq->mr_cache.pool == rxq->mp ?
+		  rxq->wq_id : UINT32_MAX;
+	/* vlan_strip and parse_ptype, adjacent bools; bit 15: decoded for it */
+	RTE_BUILD_BUG_ON(offsetof(struct mana_rxq, parse_ptype) !=
+			 offsetof(struct mana_rxq, vlan_strip) + 1);
+	memcpy(&cfg, &rxq->vlan_strip, sizeof(cfg));
+	cfg |= 0x8000;
+	if (unlikely(rxq->fast.cfg != cfg)) {
+		rxq->fast.cfg = cfg;
+		rxq->fast.rearm = rx_rearm_word(rxq->port_id);
+		rxq->fast.flags = ~0u;
+		rxq->fast.ok = 0;
+	}
+	/*
+	 * gdma_cq_poll(), incrementally: the CQE at the consumer head and
+	 * the owner bits its next write carries.
+	 */
+	cq_shift = rxq->cq_log2;
+	cq_head = rxq->cq_head;
+	cq_ring = rxq->cq_buf;
+	cq_end = cq_ring + (1u << cq_shift);
+	cqe = &cq_ring[cq_head & ((1u << cq_shift) - 1)];
+	expected = (cq_head >> cq_shift) & GDMA_CQE_OWNER_MASK;
+	desc_tail = rxq->desc_tail;
+	avail = rxq->desc_head - desc_tail;
+	pending = p->idx < p->cnt;
 	while (nrx < n) {
-		const struct gdma_cqe *cqe;
-		enum gdma_cq_poll r;
+		uint32_t info, owner, k;
 
-		if (p->idx < p->cnt) {
+		if (unlikely(pending)) {
 			struct rte_mbuf *m;
 			uint32_t len = p->len[p->idx];
 
+			rxq->desc_tail = desc_tail;
 			m = rx_deliver(rxq, len, p->hash[p->idx], p->flags);
+			desc_tail = rxq->desc_tail;
+			avail = rxq->desc_head - desc_tail;
 			p->idx++;
+			pending = p->idx < p->cnt;
 			if (likely(m != NULL)) {
 				pkts[nrx++] = m;
 				bytes += len;
 			}
 			continue;
 		}
-		r = gdma_cq_poll(rxq->cq_buf, rxq->cq_log2, rxq->cq_head, &cqe);
-		if (r != GDMA_CQ_VALID) {
-			if (unlikely(r == GDMA_CQ_OVERFLOW))
+		info = __atomic_load_n(&cqe->cqe_info, __ATOMIC_ACQUIRE);
+		owner = info >> GDMA_CQE_OWNER_BITS_SHIFT;
+		if (owner != expected) {
+			if (unlikely(owner != ((expected - 1) & GDMA_CQE_OWNER_MASK)))
 				rxq->stats.cq_overflow++;
 			break;
 		}
-		rx_decode(rxq, cqe);
-		rxq->cq_head++;
-		consumed++;
+		rte_io_rmb();
+		cq_head++;
+		cur = cqe++;
+		if (unlikely(cqe == cq_end)) {
+			cqe = cq_ring;
+			expected = (expected + 1) & GDMA_CQE_OWNER_MASK;
+		}
+		if (likely((info & (GDMA_QUEUE_ID_MASK | MANA_VAL(GDMA_CQE_IS_SQ, 1))) ==
+			   fast_id)) {
+			k = rx_fast_cqe(rxq, &rxq->fast, cur, &pkts[nrx], RTE_MIN((uint32_t)(n - nrx), avail),
+					desc_tail, &bytes);
+			if (likely(k != 0)) {
+				nrx += k;
+				desc_tail += k;
+				avail -= k;
+				if (k > 1)
+					coalesced++;
+				continue;
+			}
+		}
+		rxq->desc_tail = desc_tail;
+		rx_decode(rxq, cur);
+		desc_tail = rxq->desc_tail;
+		avail = rxq->desc_head - desc_tail;
+		pending = p->idx < p->cnt;
 	}
-	if (consumed != 0) {
+	rxq->desc_tail = desc_tail;
+	rxq->stats.coalesced += coalesced;
+	if (cq_head != rxq->cq_head) {
 		/*
 		 * Report consumption before re-posting WQEs, every time: the
 		 * device then never sees more than N unreported CQEs (spec
 		 * §6.4 needs one ring per 4 wraps at least; Linux also rings
 		 * once per poll).
 		 */
-		rxq->cq_unreported += consumed;
-		mana_rx_cq_doorbell(rxq, 0);
+		rxq->cq_unreported += cq_head - rxq->cq_head;
+		rxq->cq_head = cq_head;
+		rx_cq_doorbell(rxq, 0);
 	}
-	if (rxq->desc_head - rxq->desc_tail != rxq->nb_desc &&
-	    mana_rx_refill(rxq) != 0)
-		mana_rx_ring_doorbell(rxq);
+	if (rxq->desc_head - desc_tail != rxq->nb_desc && rx_refill(rxq) != 0)
+		rx_ring_doorbell(rxq);
 	rxq->stats.packets += nrx;
 	rxq->stats.bytes += bytes;
 out:

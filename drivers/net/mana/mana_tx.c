@@ -36,64 +36,122 @@ tx_cq_doorbell(struct mana_txq *txq)
 	txq->stats.cq_doorbells++;
 }
 
+/* How much tx_free_range() has to check of each mbuf. */
+enum tx_free_mode {
+	TX_FREE_ANY,		/* general path in the range: check everything */
+	TX_FREE_FAST_RANGE,	/* fast path only: direct, single segment, one pool */
+	TX_FREE_FAST_FREE,	/* ...and MBUF_FAST_FREE: one pool, refcnt 1 */
+};
+
 /*
- * Free transmitted mbufs: what rte_pktmbuf_free_bulk() does, inline, for
- * the common single-segment case; segments whose last reference drops go
- * back to their pool in bulk. Chains take the general path.
+ * Free the transmitted mbufs of descriptors [from, to). The common case,
+ * a direct single-segment mbuf holding the only reference, from the same
+ * pool as the first one, goes back to its pool in bulk without being
+ * written: it is already in the state a pool object must be in (refcnt 1,
+ * nb_segs 1, next NULL). A range the fast path posted alone is known to be
+ * direct single-segment mbufs of one pool (the TX fast path tested it, and
+ * a sent mbuf is the driver's); with RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE the application
+ * also guarantees one pool and refcnt 1. Anything else takes
+ * rte_pktmbuf_free().
  */
 static __rte_always_inline void
-tx_free(struct rte_mbuf **mbufs, uint32_t n)
+tx_free_range(struct mana_txq *txq, uint32_t from, uint32_t to,
+	      enum tx_free_mode mode)
 {
 	void *batch[TX_FREE_BATCH];
-	struct rte_mempool *pool = NULL;
-	uint32_t i, nb = 0;
+	struct rte_mbuf *slow[TX_FREE_BATCH];
+	struct mana_tx_desc *const desc = txq->desc;
+	const uint32_t mask = txq->desc_mask;
+	struct rte_mempool *pool = desc[from & mask].m->pool;
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(pool, rte_lcore_id());
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = mbufs[i];
+	while (from != to) {
+		uint32_t idx = from & mask;
+		uint32_t span = RTE_MIN(to - from, txq->nb_desc - idx);
+		const struct mana_tx_desc *d, *end;
+		void **objs = batch;
+		uint32_t nb = 0, ns = 0, j;
 
-		if (unlikely(m->nb_segs != 1)) {
-			rte_pktmbuf_free(m);
-			continue;
+		span = RTE_MIN(span, (uint32_t)TX_FREE_BATCH);
+		d = &desc[idx];
+		end = d + span;
+		from += span;
+		/*
+		 * Straight into the lcore's mempool cache when it has room,
+		 * as rte_mempool_put_bulk() would copy them there.
+		 */
+		if (cache != NULL && cache->len + span <= cache->flushthresh)
+			objs = &cache->objs[cache->len];
+		for (; d != end; d++) {
+			struct rte_mbuf *m = d->m;
+			bool simple;
+
+			if (mode == TX_FREE_FAST_FREE) {
+				simple = true;
+			} else if (mode == TX_FREE_FAST_RANGE) {
+				simple = rte_mbuf_refcnt_read(m) == 1 && m->next == NULL;
+			} else {
+				uint32_t refs_segs;
+
+				/* refcnt and nb_segs are adjacent: both 1 */
+				memcpy(&refs_segs, &m->refcnt, sizeof(refs_segs));
+				simple = refs_segs == (1u | (1u << 16)) &&
+					 RTE_MBUF_DIRECT(m) && m->next == NULL &&
+					 m->pool == pool;
+			}
+			if (likely(simple))
+				objs[nb++] = m;
+			else
+				slow[ns++] = m;
 		}
-		m = rte_pktmbuf_prefree_seg(m);
-		if (unlikely(m == NULL))
-			continue;
-		if (unlikely(m->pool != pool)) {
-			if (nb != 0)
-				rte_mempool_put_bulk(pool, batch, nb);
-			pool = m->pool;
-			nb = 0;
-		}
-		batch[nb++] = m;
+		if (objs != batch)
+			cache->len += nb;
+		else if (nb != 0)
+			rte_mempool_put_bulk(pool, batch, nb);
+		/* after the cache is consistent again: these may go there too */
+		for (j = 0; j < ns; j++)
+			rte_pktmbuf_free(slow[j]);
 	}
-	if (nb != 0)
-		rte_mempool_put_bulk(pool, batch, nb);
+}
+
+/* Reclaim a range that the general path posted to: slow, all cases. */
+static __rte_noinline void
+tx_free_general(struct mana_txq *txq, uint32_t from, uint32_t to)
+{
+	uint32_t i;
+
+	/* back to the fast path's implicit one BU */
+	for (i = from; i != to; i++)
+		txq->desc[i & txq->desc_mask].wqe_bu_extra = 0;
+	tx_free_range(txq, from, to, TX_FREE_ANY);
 }
 
 uint32_t
 mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 {
-	struct rte_mbuf *to_free[TX_FREE_BATCH];
 	struct mana_tx_desc *const desc = txq->desc;
 	const uint32_t desc_mask = txq->desc_mask;
 	const uint32_t desc_head = txq->desc_head;
+	const bool fast_free = (txq->conf.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0;
+	bool general;
 	uint32_t desc_tail = txq->desc_tail, sq_tail = txq->sq_tail;
-	uint32_t nfree = 0, freed = 0, consumed = 0;
+	uint32_t cq_head = txq->cq_head, freed = 0, consumed = 0;
 
 	while (freed < budget) {
 		const struct gdma_cqe *cqe;
 		const struct mana_tx_comp_oob *oob;
+		const struct mana_tx_desc *last;
 		enum gdma_cq_poll r;
-		uint32_t type, wqe_off;
+		uint32_t type, wqe_off, range_end, from;
 		bool done;
 
-		r = gdma_cq_poll(txq->cq_buf, txq->cq_log2, txq->cq_head, &cqe);
+		r = gdma_cq_poll(txq->cq_buf, txq->cq_log2, cq_head, &cqe);
 		if (r != GDMA_CQ_VALID) {
 			if (unlikely(r == GDMA_CQ_OVERFLOW))
 				txq->stats.cq_overflow++;
 			break;
 		}
-		txq->cq_head++;
+		cq_head++;
 		consumed++;
 		if (unlikely(MANA_GET(cqe, GDMA_CQE_IS_SQ) != 1 ||
 			     MANA_GET(cqe, GDMA_CQE_WQ_NUM) != txq->sq_id)) {
@@ -110,45 +168,59 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 				txq->stats.unknown_cqe++;
 			TX_LOG(DEBUG, "txq %u: CQE type %u", txq->queue_id, type);
 		}
+		if (unlikely(desc_head == desc_tail)) {
+			txq->stats.spurious_cqe++;
+			continue;
+		}
 		/*
 		 * spec §4.4: a CQE completes its WQE and every suppressed one
 		 * before it. The WQE is the one at tx_wqe_offset (BU index mod
 		 * 2^27) when that matches: an error in a suppressed WQE may
-		 * produce its own CQE. Without a match, the first WQE that
-		 * asked for a CQE is the one, as in-order completion implies.
+		 * produce its own CQE. Without a match, the WQE of the range
+		 * that asked for a CQE is the one, as in-order completion
+		 * implies. The common case, a match on that WQE, reclaims the
+		 * range at once.
 		 */
 		wqe_off = MANA_GET(oob, MANA_TXCOMP_TX_WQE_OFFSET);
-		do {
-			struct mana_tx_desc *d;
-			bool match;
+		from = desc_tail;
+		range_end = desc[desc_tail & desc_mask].range_end;
+		general = desc[desc_tail & desc_mask].range_general != 0;
+		last = &desc[(range_end - 1) & desc_mask];
+		if (likely((last->wqe_start & TX_WQE_OFFSET_MASK) == wqe_off)) {
+			desc_tail = range_end;
+			sq_tail = last->wqe_start + last->wqe_bu_extra + 1;
+		} else {
+			do {
+				const struct mana_tx_desc *d = &desc[desc_tail & desc_mask];
 
-			if (unlikely(desc_head == desc_tail)) {
-				txq->stats.spurious_cqe++;
-				break;
+				done = (sq_tail & TX_WQE_OFFSET_MASK) == wqe_off;
+				desc_tail++;
+				sq_tail += d->wqe_bu_extra + 1;
+				done |= desc_tail == range_end;
+			} while (!done);
+			if (desc_tail != range_end) {
+				desc[desc_tail & desc_mask].range_end = range_end;
+				desc[desc_tail & desc_mask].range_general = general;
 			}
-			d = &desc[desc_tail & desc_mask];
-			match = (sq_tail & TX_WQE_OFFSET_MASK) == wqe_off;
-			desc_tail++;
-			sq_tail += d->wqe_bu;
-			done = match || !d->suppressed;
-			if (unlikely(done && type != CQE_TX_OKAY)) {
-				/* dropped by the device: not transmitted after all */
-				txq->stats.packets--;
-				txq->stats.bytes -= d->m->pkt_len;
-			}
-			to_free[nfree++] = d->m;
-			d->m = NULL;
-			freed++;
-			if (nfree == TX_FREE_BATCH) {
-				tx_free(to_free, nfree);
-				nfree = 0;
-			}
-		} while (!done);
+		}
+		if (unlikely(type != CQE_TX_OKAY)) {
+			/* the CQE's own WQE was dropped: not transmitted after all */
+			const struct rte_mbuf *m = desc[(desc_tail - 1) & desc_mask].m;
+
+			txq->stats.packets--;
+			txq->stats.bytes -= m->pkt_len;
+		}
+		freed += desc_tail - from;
+		if (unlikely(general))
+			tx_free_general(txq, from, desc_tail);
+		else if (fast_free)
+			tx_free_range(txq, from, desc_tail, TX_FREE_FAST_FREE);
+		else
+			tx_free_range(txq, from, desc_tail, TX_FREE_FAST_RANGE);
 	}
 	txq->desc_tail = desc_tail;
 	txq->sq_tail = sq_tail;
-	if (nfree != 0)
-		tx_free(to_free, nfree);
+	txq->cq_head = cq_head;
 	if (consumed != 0) {
 		/*
 		 * Report consumption before posting more WQEs, every time:
@@ -162,15 +234,146 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 	return freed;
 }
 
+/* lkey of a direct mbuf's data when its pool is not the cached one. */
+static __rte_noinline bool
+tx_lkey_slow(struct mana_txq *txq, const struct mana_mr_table *t,
+	     struct rte_mbuf *m, uintptr_t addr, uint32_t len, uint32_t *lkey)
+{
+	if (mana_mr_pool_lkey(txq->mr_table, &txq->mr_cache, t, m->pool, lkey))
+		return true;
+	return mana_mr_lkey(txq->mr_table, &txq->mr_cache, addr, len, lkey);
+}
+
+/* Packets the fast path can post from here: descriptors and one BU each. */
+static __rte_always_inline uint32_t
+tx_room(const struct mana_txq *txq, uint32_t sq_head, uint32_t desc_head)
+{
+	uint32_t descs = txq->nb_desc - (desc_head - txq->desc_tail);
+	uint32_t bus = txq->sq_size / GDMA_WQE_BU_SIZE - (sq_head - txq->sq_tail);
+
+	return RTE_MIN(descs, bus);
+}
+
+/*
+ * Post one packet the general way: several segments, offloads, the long
+ * OOB. Returns its size in BUs, 0 if it cannot be posted (the burst stops
+ * there).
+ */
+static __rte_noinline uint32_t
+tx_post_general(struct mana_txq *txq, struct rte_mbuf *m, uint32_t sq_head)
+{
+	uint64_t ol = m->ol_flags;
+	struct gdma_sge sgl[MANA_TX_MAX_SGE];
+	struct mana_tx_oob oob;
+	struct gdma_wqe hdr;
+	struct rte_mbuf *seg;
+	uint32_t oob_size, nsge = 0, bu, data_unit = 0, hlen = 0;
+	bool lng, tso = false;
+
+	lng = txq->long_vp_offset != 0 || (ol & RTE_MBUF_F_TX_VLAN);
+	oob_size = lng ? INLINE_OOB_LARGE_SIZE : INLINE_OOB_SMALL_SIZE;
+	oob.dw[0] = txq->oob_dw0 | MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
+	oob.dw[1] = txq->oob_dw1;
+	if (lng) {
+		oob.dw[0] |= MANA_VAL(MANA_TX_OOB_PKT_FMT, MANA_LONG_PKT_FMT);
+		oob.dw[2] = 0;
+		oob.dw[3] = MANA_VAL(MANA_TX_OOB_LONG_VP_OFFSET, txq->long_vp_offset);
+		oob.dw[4] = 0;
+		oob.dw[5] = 0;
+		if (ol & RTE_MBUF_F_TX_VLAN) {
+			uint16_t tci = m->vlan_tci;
+
+			oob.dw[2] = MANA_VAL(MANA_TX_OOB_INJECT_VLAN_PRI_TAG, 1) |
+				    MANA_VAL(MANA_TX_OOB_PCP, tci >> 13) |
+				    MANA_VAL(MANA_TX_OOB_DEI, (tci >> 12) & 1) |
+				    MANA_VAL(MANA_TX_OOB_VLAN_ID, tci & 0xFFF);
+		}
+	}
+	if (ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK |
+		  RTE_MBUF_F_TX_TCP_SEG)) {
+		if (ol & RTE_MBUF_F_TX_IPV4)
+			oob.dw[0] |= MANA_VAL(MANA_TX_OOB_IS_OUTER_IPV4, 1);
+		else if (ol & RTE_MBUF_F_TX_IPV6)
+			oob.dw[0] |= MANA_VAL(MANA_TX_OOB_IS_OUTER_IPV6, 1);
+		if (ol & RTE_MBUF_F_TX_IP_CKSUM)
+			oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_IPHDR_CSUM, 1);
+		if (ol & RTE_MBUF_F_TX_TCP_SEG) {
+			tso = true;
+			hlen = m->l2_len + m->l3_len + m->l4_len;
+			data_unit = m->tso_segsz;
+			if (ol & RTE_MBUF_F_TX_IPV4)
+				oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_IPHDR_CSUM, 1);
+			oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_TCP_CSUM, 1);
+			oob.dw[1] |= MANA_VAL(MANA_TX_OOB_TRANS_OFF,
+					      m->l2_len + m->l3_len);
+		} else if ((ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM) {
+			oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_TCP_CSUM, 1);
+			oob.dw[1] |= MANA_VAL(MANA_TX_OOB_TRANS_OFF,
+					      m->l2_len + m->l3_len);
+		} else if ((ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM) {
+			/* both reference drivers leave trans_off 0 for UDP */
+			oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_UDP_CSUM, 1);
+		}
+	}
+
+	/* SGL: one SGE per non-empty segment; TSO headers alone in SGE 0 */
+	for (seg = m; seg != NULL; seg = seg->next) {
+		uintptr_t addr = rte_pktmbuf_mtod(seg, uintptr_t);
+		uint32_t len = seg->data_len;
+		uint32_t lkey;
+
+		if (unlikely(len == 0))
+			continue;
+		if (unlikely(!mana_mr_lkey(txq->mr_table, &txq->mr_cache,
+					   addr, len, &lkey))) {
+			txq->stats.mr_miss++;
+			return 0;
+		}
+		if (tso && seg == m) {
+			if (unlikely(len < hlen))
+				return 0;	/* refused by tx_prepare */
+			sgl[nsge].address = addr;
+			sgl[nsge].mem_key = lkey;
+			sgl[nsge++].size = hlen;
+			addr += hlen;
+			len -= hlen;
+			if (len == 0)
+				continue;
+		}
+		if (unlikely(nsge == MANA_TX_MAX_SGE))
+			return 0;	/* refused by tx_prepare */
+		sgl[nsge].address = addr;
+		sgl[nsge].mem_key = lkey;
+		sgl[nsge++].size = len;
+	}
+	if (unlikely(nsge == 0))
+		return 0;
+
+	bu = gdma_wqe_size_bu(oob_size, nsge);
+	if (unlikely(gdma_wq_free_bytes(txq->sq_size, sq_head,
+					txq->sq_tail) < bu * GDMA_WQE_BU_SIZE)) {
+		txq->stats.ring_full++;
+		return 0;
+	}
+	hdr.dw[0] = tso ? MANA_VAL(GDMA_WQE_LAST_VBYTES, hlen) : 0;
+	hdr.dw[1] = gdma_wqe_hdr_dw1(nsge, oob_size, data_unit, tso);
+	gdma_wq_write_wqe(txq->sq_buf, txq->sq_mask, sq_head, &hdr, &oob,
+			  oob_size, sgl, nsge);
+	return bu;
+}
+
 uint16_t
 mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct mana_txq *txq = q;
-	uint32_t *last_oob = NULL;
-	struct mana_tx_desc *last_desc = NULL;
-	uint64_t bytes = 0;
-	uint32_t sq_head, desc_head, desc_tail, sq_limit;
-	uint64_t oob_word;
+	struct mana_tx_desc *const desc = txq->desc;
+	const struct mana_mr_table *t;
+	const struct rte_mempool *pool;
+	uint32_t *last_oob;
+	uint64_t bytes = 0, oob_word, hdr_word, fast_mask;
+	uint32_t sq_head, desc_head, first, lim, pool_lkey, desc_mask, sq_mask;
+	uint32_t general = 0;
+	uint8_t *sq_buf;
 	uint16_t i;
 
 	if (unlikely(txq->removed))
@@ -186,183 +389,120 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		mana_tx_reap(txq, UINT32_MAX);
 
 	/*
-	 * The fast path keeps the producer positions in locals (stores into
-	 * the ring would otherwise make the compiler reload them); the
-	 * general path works on txq and is bracketed by write-back/reload.
+	 * Everything the loop needs is in locals: stores into the ring would
+	 * otherwise make the compiler reload queue fields. lim is how many
+	 * packets fit if each takes one descriptor and one BU; the general
+	 * path, whose WQEs are larger, recomputes it.
 	 */
 	sq_head = txq->sq_head;
 	desc_head = txq->desc_head;
-	desc_tail = txq->desc_tail;
-	/* one-BU WQEs fit while sq_head - sq_tail < ring size in BUs */
-	sq_limit = txq->sq_tail + txq->sq_size / GDMA_WQE_BU_SIZE;
+	first = desc_head;
+	desc_mask = txq->desc_mask;
+	sq_mask = txq->sq_mask;
+	sq_buf = txq->sq_buf;
+	lim = RTE_MIN((uint32_t)n, tx_room(txq, sq_head, desc_head));
 	oob_word = (uint64_t)(txq->oob_dw0 | MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1)) |
 		   ((uint64_t)txq->oob_dw1 << 32);
+	hdr_word = (uint64_t)gdma_wqe_hdr_dw1(1, INLINE_OOB_SMALL_SIZE, 0, false) << 32;
+	/* the fast path: one direct segment, no offload, short OOB */
+	fast_mask = txq->long_vp_offset != 0 ? UINT64_MAX :
+		    MANA_TX_OFFLOAD_MASK | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+	t = __atomic_load_n(txq->mr_table, __ATOMIC_ACQUIRE);
+	pool = txq->mr_cache.pool_table == t ? txq->mr_cache.pool : NULL;
+	pool_lkey = txq->mr_cache.pool_lkey;
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i], *seg;
-		uint64_t ol = m->ol_flags;
-		struct gdma_sge sgl[MANA_TX_MAX_SGE];
-		struct mana_tx_oob oob;
-		struct gdma_wqe hdr;
-		struct mana_tx_desc *d;
-		uint32_t oob_size, nsge = 0, bu, data_unit = 0, hlen = 0;
-		uint32_t off;
-		bool lng, tso = false;
+	i = 0;
+	while (i < lim) {
+		/* a run of slots that wraps neither ring: no masking inside */
+		uint32_t run = RTE_MIN(lim - i, txq->nb_desc - (desc_head & desc_mask));
+		uint32_t sq_left = (sq_mask + 1 - ((sq_head * GDMA_WQE_BU_SIZE) & sq_mask)) /
+				   GDMA_WQE_BU_SIZE;
+		uint64_t *w = (uint64_t *)(sq_buf + ((sq_head * GDMA_WQE_BU_SIZE) & sq_mask));
+		struct mana_tx_desc *d = &desc[desc_head & desc_mask];
+		struct rte_mbuf **p = &pkts[i], **end;
+		struct rte_mbuf *m;
+		uint32_t bu, k;
 
-		if (unlikely(desc_head - desc_tail >= txq->nb_desc)) {
-			txq->stats.ring_full++;
-			break;
-		}
-		if (likely(m->nb_segs == 1 && m->data_len != 0 &&
-			   !(ol & MANA_TX_OFFLOAD_MASK) && txq->long_vp_offset == 0)) {
+		run = RTE_MIN(run, sq_left);
+		end = p + run;
+		for (; p != end; p++, w += 4, d++) {
+			uint32_t len, lkey = pool_lkey;
+			uintptr_t addr;
+
+			m = *p;
+			len = m->data_len;
+			/* one direct segment, no offload, short OOB */
+			if (unlikely((m->ol_flags & fast_mask) || m->nb_segs != 1 || len == 0))
+				break;
+			addr = rte_pktmbuf_mtod(m, uintptr_t);
+			if (unlikely(m->pool != pool)) {
+				/* a range of several pools is reaped the general way */
+				if (p != &pkts[i] || desc_head != first)
+					general = 1;
+				if (unlikely(!tx_lkey_slow(txq, t, m, addr, len, &lkey))) {
+					txq->stats.mr_miss++;
+					lim = 0;	/* stop after this run */
+					break;
+				}
+				if (txq->mr_cache.pool == m->pool &&
+				    txq->mr_cache.pool_table == t) {
+					pool = m->pool;
+					pool_lkey = lkey;
+				}
+			}
 			/*
-			 * The common case: one segment, no offload, short OOB.
-			 * The WQE is one BU (never wraps): write it in place as
-			 * four 64-bit words, header, OOB, SGE address, SGE key
-			 * and size.
+			 * The WQE is one BU: four 64-bit words, header, OOB,
+			 * SGE address, SGE key and size.
 			 */
-			uintptr_t addr = rte_pktmbuf_mtod(m, uintptr_t);
-			uint64_t *w;
-			uint32_t lkey;
-
-			if (unlikely(!mana_mr_lkey(txq->mr_table, &txq->mr_cache,
-						   addr, m->data_len, &lkey))) {
-				txq->stats.mr_miss++;
-				break;
-			}
-			if (unlikely((int32_t)(sq_limit - sq_head) <= 0)) {
-				txq->stats.ring_full++;
-				break;
-			}
-			w = (uint64_t *)(txq->sq_buf +
-				((sq_head * GDMA_WQE_BU_SIZE) & txq->sq_mask));
-			w[0] = (uint64_t)gdma_wqe_hdr_dw1(1, INLINE_OOB_SMALL_SIZE, 0,
-							  false) << 32;
+			w[0] = hdr_word;
 			w[1] = oob_word;
 			w[2] = addr;
-			w[3] = (uint64_t)lkey | ((uint64_t)m->data_len << 32);
-			sq_head++;
-			last_oob = (uint32_t *)&w[1];
-			d = &txq->desc[desc_head & txq->desc_mask];
+			w[3] = (uint64_t)lkey | ((uint64_t)len << 32);
 			d->m = m;
-			d->wqe_bu = 1;
-			d->suppressed = 1;
-			last_desc = d;
+			bytes += m->pkt_len;	/* as the reaper takes it back */
+		}
+		k = (uint32_t)(p - &pkts[i]);
+		i += k;
+		sq_head += k;
+		desc_head += k;
+		if (k == run || i >= lim)
+			continue;
+		/* pkts[i], and any general packets right after it, the general way */
+		m = pkts[i];
+		do {
+			bu = tx_post_general(txq, m, sq_head);
+			if (unlikely(bu == 0))
+				goto done;
+			d = &desc[desc_head & desc_mask];
+			d->m = m;
+			d->wqe_bu_extra = bu - 1;
+			general = 1;
+			sq_head += bu;
 			desc_head++;
 			bytes += m->pkt_len;
-			continue;
-		}
+			i++;
+			lim = i + RTE_MIN((uint32_t)(n - i), tx_room(txq, sq_head, desc_head));
+			if (i >= lim)
+				break;
+			m = pkts[i];
+		} while ((m->ol_flags & fast_mask) || m->nb_segs != 1 || m->data_len == 0);
+	}
+done:
+	if (i < n && lim != 0 && i == lim)
+		txq->stats.ring_full++;
+	if (desc_head != first) {
+		struct mana_tx_desc *last = &desc[(desc_head - 1) & desc_mask];
+		uint32_t start = sq_head - last->wqe_bu_extra - 1;
+
+		/* the last WQE of the burst asks for a CQE (spec §4.4) */
+		last_oob = (uint32_t *)(sq_buf + ((start * GDMA_WQE_BU_SIZE) & sq_mask) +
+					sizeof(struct gdma_wqe));
+		*last_oob &= ~MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
+		last->wqe_start = start;
+		desc[first & desc_mask].range_end = desc_head;
+		desc[first & desc_mask].range_general = general;
 		txq->sq_head = sq_head;
 		txq->desc_head = desc_head;
-		lng = txq->long_vp_offset != 0 || (ol & RTE_MBUF_F_TX_VLAN);
-		oob_size = lng ? INLINE_OOB_LARGE_SIZE : INLINE_OOB_SMALL_SIZE;
-		oob.dw[0] = txq->oob_dw0 | MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
-		oob.dw[1] = txq->oob_dw1;
-		if (lng) {
-			oob.dw[0] |= MANA_VAL(MANA_TX_OOB_PKT_FMT, MANA_LONG_PKT_FMT);
-			oob.dw[2] = 0;
-			oob.dw[3] = MANA_VAL(MANA_TX_OOB_LONG_VP_OFFSET, txq->long_vp_offset);
-			oob.dw[4] = 0;
-			oob.dw[5] = 0;
-			if (ol & RTE_MBUF_F_TX_VLAN) {
-				uint16_t tci = m->vlan_tci;
-
-				oob.dw[2] = MANA_VAL(MANA_TX_OOB_INJECT_VLAN_PRI_TAG, 1) |
-					    MANA_VAL(MANA_TX_OOB_PCP, tci >> 13) |
-					    MANA_VAL(MANA_TX_OOB_DEI, (tci >> 12) & 1) |
-					    MANA_VAL(MANA_TX_OOB_VLAN_ID, tci & 0xFFF);
-			}
-		}
-		if (ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK |
-			  RTE_MBUF_F_TX_TCP_SEG)) {
-			if (ol & RTE_MBUF_F_TX_IPV4)
-				oob.dw[0] |= MANA_VAL(MANA_TX_OOB_IS_OUTER_IPV4, 1);
-			else if (ol & RTE_MBUF_F_TX_IPV6)
-				oob.dw[0] |= MANA_VAL(MANA_TX_OOB_IS_OUTER_IPV6, 1);
-			if (ol & RTE_MBUF_F_TX_IP_CKSUM)
-				oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_IPHDR_CSUM, 1);
-			if (ol & RTE_MBUF_F_TX_TCP_SEG) {
-				tso = true;
-				hlen = m->l2_len + m->l3_len + m->l4_len;
-				data_unit = m->tso_segsz;
-				if (ol & RTE_MBUF_F_TX_IPV4)
-					oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_IPHDR_CSUM, 1);
-				oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_TCP_CSUM, 1);
-				oob.dw[1] |= MANA_VAL(MANA_TX_OOB_TRANS_OFF,
-						      m->l2_len + m->l3_len);
-			} else if ((ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM) {
-				oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_TCP_CSUM, 1);
-				oob.dw[1] |= MANA_VAL(MANA_TX_OOB_TRANS_OFF,
-						      m->l2_len + m->l3_len);
-			} else if ((ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM) {
-				/* both reference drivers leave trans_off 0 for UDP */
-				oob.dw[0] |= MANA_VAL(MANA_TX_OOB_COMP_UDP_CSUM, 1);
-			}
-		}
-
-		/* SGL: one SGE per non-empty segment; TSO headers alone in SGE 0 */
-		for (seg = m; seg != NULL; seg = seg->next) {
-			uintptr_t addr = rte_pktmbuf_mtod(seg, uintptr_t);
-			uint32_t len = seg->data_len;
-			uint32_t lkey;
-
-			if (unlikely(len == 0))
-				continue;
-			if (unlikely(!mana_mr_lkey(txq->mr_table, &txq->mr_cache,
-						   addr, len, &lkey))) {
-				txq->stats.mr_miss++;
-				goto stop;
-			}
-			if (tso && seg == m) {
-				if (unlikely(len < hlen))
-					goto stop;	/* refused by tx_prepare */
-				sgl[nsge].address = addr;
-				sgl[nsge].mem_key = lkey;
-				sgl[nsge++].size = hlen;
-				addr += hlen;
-				len -= hlen;
-				if (len == 0)
-					continue;
-			}
-			if (unlikely(nsge == MANA_TX_MAX_SGE))
-				goto stop;	/* refused by tx_prepare */
-			sgl[nsge].address = addr;
-			sgl[nsge].mem_key = lkey;
-			sgl[nsge++].size = len;
-		}
-		if (unlikely(nsge == 0))
-			goto stop;
-
-		bu = gdma_wqe_size_bu(oob_size, nsge);
-		if (unlikely(gdma_wq_free_bytes(txq->sq_size, txq->sq_head,
-						txq->sq_tail) < bu * GDMA_WQE_BU_SIZE)) {
-			txq->stats.ring_full++;
-			break;
-		}
-		hdr.dw[0] = tso ? MANA_VAL(GDMA_WQE_LAST_VBYTES, hlen) : 0;
-		hdr.dw[1] = gdma_wqe_hdr_dw1(nsge, oob_size, data_unit, tso);
-		off = (txq->sq_head * GDMA_WQE_BU_SIZE) & txq->sq_mask;
-		txq->sq_head += gdma_wq_write_wqe(txq->sq_buf, txq->sq_mask,
-						  txq->sq_head, &hdr, &oob,
-						  oob_size, sgl, nsge);
-		last_oob = (uint32_t *)(txq->sq_buf + off + sizeof(hdr));
-		d = &txq->desc[txq->desc_head & txq->desc_mask];
-		d->m = m;
-		d->wqe_bu = (uint16_t)bu;
-		d->suppressed = 1;
-		last_desc = d;
-		txq->desc_head++;
-		bytes += m->pkt_len;
-		sq_head = txq->sq_head;
-		desc_head = txq->desc_head;
-	}
-stop:
-	txq->sq_head = sq_head;
-	txq->desc_head = desc_head;
-	if (last_desc != NULL) {
-		/* the last WQE of the burst asks for a CQE (spec §4.4) */
-		*last_oob &= ~MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
-		last_desc->suppressed = 0;
 		gdma_ring_doorbell(txq->db_page, DOORBELL_OFFSET_SQ,
 				   gdma_db_sq_value(txq->sq_id, sq_head * GDMA_WQE_BU_SIZE));
 		txq->stats.doorbells++;

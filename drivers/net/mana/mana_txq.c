@@ -22,6 +22,7 @@ txq_free_mbufs(struct mana_txq *txq)
 		if (d->m != NULL)
 			rte_pktmbuf_free(d->m);
 		d->m = NULL;
+		d->wqe_bu_extra = 0;	/* the fast path's WQEs leave it 0 */
 		txq->desc_tail++;
 	}
 	txq->desc_head = 0;
