@@ -628,6 +628,23 @@ sync_netdevs(void)
 	}
 }
 
+/*
+ * The kernel applies a netdev write (mtu, flags) before write() returns;
+ * inotify tells the service thread only later. Verbs calls whose outcome
+ * depends on the netdev read the files again, so that a change written just
+ * before them is in force, as with the kernel.
+ */
+void
+emu_rt_sync_netdevs_now(void)
+{
+	char buf[4096];
+
+	if (emu_rt.ino_fd >= 0)
+		while (read(emu_rt.ino_fd, buf, sizeof(buf)) > 0)
+			;
+	sync_netdevs();
+}
+
 void
 emu_rt_sync_netdevs(void)
 {

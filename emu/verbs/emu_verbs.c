@@ -435,7 +435,7 @@ query_port(struct emu_ctx *ctx, uint8_t port_num, struct ibv_port_attr *a)
 		leave();
 		return EINVAL;
 	}
-	emu_rt_sync_netdevs();
+	emu_rt_sync_netdevs_now();
 	/* mana_ib: ACTIVE iff the netdev has carrier and is running */
 	up = fn->netdev_up[port_num - 1];
 	memset(a, 0, sizeof(*a));
@@ -1350,6 +1350,7 @@ ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 
 	if (ret != 0)
 		return fail_ptr(ret);
+	emu_rt_sync_netdevs_now();	/* the vPort is configured with them */
 	if (attr->qp_type != IBV_QPT_RAW_PACKET || attr->srq != NULL) {
 		leave();
 		return fail_ptr(EOPNOTSUPP);
@@ -1498,6 +1499,7 @@ emu_create_qp_ex(struct ibv_context *context, struct ibv_qp_init_attr_ex *attr)
 
 	if (ret != 0)
 		return fail_ptr(ret);
+	emu_rt_sync_netdevs_now();	/* the vPort is configured with them */
 	if (attr->qp_type != IBV_QPT_RAW_PACKET) {
 		leave();
 		return fail_ptr(EOPNOTSUPP);

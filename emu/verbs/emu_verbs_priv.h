@@ -208,6 +208,8 @@ void emu_verbs_ctx_cleanup(struct emu_ctx *ctx);
 
 /** Re-read MTU / flags of every netdev (inotify or polling). Lock held. */
 void emu_rt_sync_netdevs(void);
+/** Read every netdev's files now (a write just before takes effect). */
+void emu_rt_sync_netdevs_now(void);
 
 /** Run due scheduled faults and re-appearances. Lock held. */
 void emu_rt_run_schedule(void);
