@@ -2017,16 +2017,31 @@ test_rx_intr(void)
 	CASE_END();
 }
 
-static unsigned int rmv_events[RTE_MAX_ETHPORTS];
+/* Events the driver raised, per type and port (callbacks: event_cb). */
+static unsigned int events_seen[RTE_ETH_EVENT_MAX][RTE_MAX_ETHPORTS];
 
 static int
-rmv_cb(uint16_t port, enum rte_eth_event_type ev, void *arg __rte_unused,
-       void *ret __rte_unused)
+event_cb(uint16_t port, enum rte_eth_event_type ev, void *arg __rte_unused,
+	 void *ret __rte_unused)
 {
-	if (ev == RTE_ETH_EVENT_INTR_RMV && port < RTE_MAX_ETHPORTS)
-		__atomic_fetch_add(&rmv_events[port], 1, __ATOMIC_RELAXED);
+	if (ev < RTE_ETH_EVENT_MAX && port < RTE_MAX_ETHPORTS)
+		__atomic_fetch_add(&events_seen[ev][port], 1, __ATOMIC_RELAXED);
 	return 0;
 }
+
+/* Wait up to @p seconds until both ports have seen event @p ev. */
+static void
+events_wait_both(enum rte_eth_event_type ev, unsigned int seconds)
+{
+	uint64_t t0 = rte_get_timer_cycles(), hz = rte_get_timer_hz();
+
+	while ((__atomic_load_n(&events_seen[ev][port_a], __ATOMIC_RELAXED) == 0 ||
+		__atomic_load_n(&events_seen[ev][port_b], __ATOMIC_RELAXED) == 0) &&
+	       rte_get_timer_cycles() - t0 < seconds * hz)
+		rte_delay_us_sleep(1000);
+}
+
+#define rmv_events events_seen[RTE_ETH_EVENT_INTR_RMV]
 
 /*
  * Hot removal with traffic in flight: one RMV event per port, bursts
@@ -2054,7 +2069,7 @@ test_removal(void)
 	ports_stop();
 	c.intr_rmv = 1;
 	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
-						     rmv_cb, NULL), 0);
+						     event_cb, NULL), 0);
 	MTEST_ASSERT_EQ(ports_start(&c, &c), 0);
 	flow_default(&f, 0, IPPROTO_UDP);
 	for (i = 0; i < RTE_DIM(b); i++) {
@@ -2066,11 +2081,7 @@ test_removal(void)
 	rte_pktmbuf_free_bulk(b + k, RTE_DIM(b) - k);
 	rx_poll(port_b, 1, rx);		/* some received, some in flight */
 	MTEST_ASSERT_EQ(emu.remove(0), 0);
-	t0 = rte_get_timer_cycles();
-	while ((__atomic_load_n(&rmv_events[port_a], __ATOMIC_RELAXED) == 0 ||
-		__atomic_load_n(&rmv_events[port_b], __ATOMIC_RELAXED) == 0) &&
-	       rte_get_timer_cycles() - t0 < 3 * hz)
-		rte_delay_us_sleep(1000);
+	events_wait_both(RTE_ETH_EVENT_INTR_RMV, 3);
 	MTEST_ASSERT(rmv_events[port_a] == 1 && rmv_events[port_b] == 1,
 		     "RMV events: port1 %u, port2 %u (expected one each within 3 s)",
 		     rmv_events[port_a], rmv_events[port_b]);
@@ -3031,7 +3042,7 @@ test_rss_removal(void)
 			   info_a.rx_desc_lim.nb_max);
 	ports_stop();
 	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
-						     rmv_cb, NULL), 0);
+						     event_cb, NULL), 0);
 	MTEST_ASSERT_EQ(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false), 0);
 	MTEST_ASSERT_EQ(rss_port_start(port_b, 3, 1, RSS_DESC_EXACT, ms_key, false), 0);
 	/* the RMV event needs intr_conf.rmv: reconfigure both with it */
@@ -3051,11 +3062,7 @@ test_rss_removal(void)
 	MTEST_ASSERT_EQ(pthread_create(&th, NULL, rss_poll_thread, &pl), 0);
 	rte_delay_us_sleep(50 * 1000);
 	MTEST_ASSERT_EQ(emu.remove(0), 0);
-	t0 = rte_get_timer_cycles();
-	while ((__atomic_load_n(&rmv_events[port_a], __ATOMIC_RELAXED) == 0 ||
-		__atomic_load_n(&rmv_events[port_b], __ATOMIC_RELAXED) == 0) &&
-	       rte_get_timer_cycles() - t0 < 3 * hz)
-		rte_delay_us_sleep(1000);
+	events_wait_both(RTE_ETH_EVENT_INTR_RMV, 3);
 	rte_delay_us_sleep(20 * 1000);	/* bursts on the removed port go on */
 	pl.stop = 1;
 	pthread_join(th, NULL);
@@ -3081,16 +3088,7 @@ test_rss_removal(void)
 	return MTEST_SUCCESS;
 }
 
-static unsigned int rss_recovered[RTE_MAX_ETHPORTS];
-
-static int
-rss_recovery_cb(uint16_t port, enum rte_eth_event_type ev, void *arg __rte_unused,
-		void *ret __rte_unused)
-{
-	if (ev == RTE_ETH_EVENT_RECOVERY_SUCCESS && port < RTE_MAX_ETHPORTS)
-		__atomic_fetch_add(&rss_recovered[port], 1, __ATOMIC_RELAXED);
-	return 0;
-}
+#define rss_recovered events_seen[RTE_ETH_EVENT_RECOVERY_SUCCESS]
 
 /*
  * Service reset with queues of several hardware RQs and an application
@@ -3102,7 +3100,6 @@ test_rss_reset(void)
 {
 	CASE_BEGIN();
 	uint16_t want[MANA_INDIRECT_TABLE_SIZE];
-	uint64_t t0, hz = rte_get_timer_hz();
 	unsigned int used;
 
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
@@ -3111,7 +3108,7 @@ test_rss_reset(void)
 			   info_a.rx_desc_lim.nb_max);
 	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL,
 						     RTE_ETH_EVENT_RECOVERY_SUCCESS,
-						     rss_recovery_cb, NULL), 0);
+						     event_cb, NULL), 0);
 	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
 	      rss_port_start(port_b, 3, 1, RSS_DESC_EXACT, ms_key, false) == 0, "start");
 	rss_reta_random(want, 3);
@@ -3121,11 +3118,7 @@ test_rss_reset(void)
 		MTEST_FAIL("before the reset");
 	}
 	CHECK(emu.reset(0, 100) == 0, "mana_emu_reset");
-	t0 = rte_get_timer_cycles();
-	while ((__atomic_load_n(&rss_recovered[port_a], __ATOMIC_RELAXED) == 0 ||
-		__atomic_load_n(&rss_recovered[port_b], __ATOMIC_RELAXED) == 0) &&
-	       rte_get_timer_cycles() - t0 < 10 * hz)
-		rte_delay_us_sleep(10 * 1000);
+	events_wait_both(RTE_ETH_EVENT_RECOVERY_SUCCESS, 10);
 	CHECK(rss_recovered[port_a] == 1 && rss_recovered[port_b] == 1,
 	      "recovery events: port1 %u, port2 %u (expected one each within 10 s)",
 	      rss_recovered[port_a], rss_recovered[port_b]);
