@@ -113,6 +113,7 @@ struct port_cfg {
 	const uint8_t *rss_key;	/* NULL: driver default */
 	uint32_t intr_rxq:1;	/* RX queue interrupts */
 	uint32_t intr_rmv:1;	/* removal event */
+	uint16_t nb_rx_desc;	/* 0: NB_DESC within the device's limits */
 };
 
 static const struct port_cfg cfg_default = { .nb_rxq = 1, .nb_txq = 1 };
@@ -167,10 +168,13 @@ port_start(uint16_t port, const struct port_cfg *c)
 	txc = info.default_txconf;
 	txc.offloads = c->tx_offloads;
 	for (q = 0; q < c->nb_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(port, q, desc_count(&info.rx_desc_lim),
-					     rte_eth_dev_socket_id(port), &rxc, pool);
+		uint16_t nd = c->nb_rx_desc ? c->nb_rx_desc : desc_count(&info.rx_desc_lim);
+
+		ret = rte_eth_rx_queue_setup(port, q, nd, rte_eth_dev_socket_id(port), &rxc,
+					     pool);
 		if (ret != 0) {
-			fprintf(stderr, "  rxq %u setup: %s\n", q, strerror(-ret));
+			fprintf(stderr, "  rxq %u setup (%u descriptors): %s\n", q, nd,
+				strerror(-ret));
 			return ret;
 		}
 	}
@@ -2148,62 +2152,22 @@ static int
 rss_port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rx_desc,
 	       const uint8_t *key, bool intr)
 {
-	struct rte_eth_dev_info info;
-	struct rte_eth_conf conf;
-	struct rte_eth_rxconf rxc;
-	uint16_t q;
-	int ret;
+	struct port_cfg c = {
+		.nb_rxq = nb_rxq,
+		.nb_txq = nb_txq,
+		.rss_key = key,
+		.intr_rxq = intr,
+		.nb_rx_desc = rx_desc,
+	};
 
-	ret = rte_eth_dev_info_get(port, &info);
-	if (ret != 0)
-		return ret;
-	memset(&conf, 0, sizeof(conf));
-	if (nb_rxq > 1 || key != NULL) {
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
-		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)key;
-		conf.rx_adv_conf.rss_conf.rss_key_len = key ? MANA_HASH_KEY_SIZE : 0;
-		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_RSS_HASH;
-	}
-	conf.intr_conf.rxq = intr;
+	if (nb_rxq > 1 || key != NULL)
+		c.rx_offloads = RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	if (rss_jumbo) {
-		conf.rxmode.mtu = 9000;
-		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		c.mtu = 9000;
+		c.rx_offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		c.tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	}
-	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
-	if (ret != 0) {
-		fprintf(stderr, "  configure port %u (%u RX, %u TX): %s\n", port, nb_rxq,
-			nb_txq, strerror(-ret));
-		return ret;
-	}
-	rxc = info.default_rxconf;
-	rxc.offloads = conf.rxmode.offloads;
-	for (q = 0; q < nb_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(port, q, rx_desc, rte_eth_dev_socket_id(port),
-					     &rxc, pool);
-		if (ret != 0) {
-			fprintf(stderr, "  rxq %u setup (%u descriptors): %s\n", q, rx_desc,
-				strerror(-ret));
-			return ret;
-		}
-	}
-	for (q = 0; q < nb_txq; q++) {
-		struct rte_eth_txconf txc = info.default_txconf;
-
-		txc.offloads = conf.txmode.offloads;
-		ret = rte_eth_tx_queue_setup(port, q, desc_count(&info.tx_desc_lim),
-					     rte_eth_dev_socket_id(port), &txc);
-		if (ret != 0) {
-			fprintf(stderr, "  txq %u setup: %s\n", q, strerror(-ret));
-			return ret;
-		}
-	}
-	ret = rte_eth_dev_start(port);
-	if (ret != 0)
-		fprintf(stderr, "  start port %u: %s\n", port, strerror(-ret));
-	return ret;
+	return port_start(port, &c);
 }
 
 /* Flow @p id (< 4096): UDP and TCP over IPv4 and IPv6, its id in the source port. */
