@@ -23,6 +23,24 @@ struct mtest_case {
 	int (*fn)(void);
 };
 
+/*
+ * The case names of a program whose first @p eal_used arguments EAL took:
+ * argv[0] then the names, EAL's closing "--" skipped. Count in @p nargs.
+ */
+static inline char **
+mtest_case_args(int argc, char **argv, int eal_used, int *nargs)
+{
+	char **args = argv + eal_used;
+
+	*nargs = argc - eal_used;
+	if (*nargs > 1 && strcmp(args[1], "--") == 0) {
+		args[1] = args[0];
+		args++;
+		(*nargs)--;
+	}
+	return args;
+}
+
 #define MTEST_FAIL(fmt, ...) do { \
 	fprintf(stderr, "  %s:%d: " fmt "\n", __FILE__, __LINE__, ##__VA_ARGS__); \
 	return MTEST_FAILED; \

@@ -1668,7 +1668,7 @@ int
 main(int argc, char **argv)
 {
 	uint8_t mac[6];
-	int ret, n, nargs;
+	int ret, nargs;
 	char **args;
 	unsigned int i;
 
@@ -1677,14 +1677,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	n = ret;
-	nargs = argc - n;
-	args = argv + n;
-	if (nargs > 1 && strcmp(args[1], "--") == 0) {
-		args[1] = args[0];
-		args++;
-		nargs--;
-	}
+	args = mtest_case_args(argc, argv, ret, &nargs);
 	if (emu_bind() != 0)
 		return 1;
 	for (i = 0; i < 3; i++) {

@@ -3677,7 +3677,7 @@ find_ports(void)
 int
 main(int argc, char **argv)
 {
-	int ret, n, nargs;
+	int ret, nargs;
 	char **args;
 
 	ret = rte_eal_init(argc, argv);
@@ -3685,15 +3685,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	/* after EAL's arguments (and its "--"): the case names */
-	n = ret;
-	nargs = argc - n;
-	args = argv + n;
-	if (nargs > 1 && strcmp(args[1], "--") == 0) {
-		args[1] = args[0];
-		args++;
-		nargs--;
-	}
+	args = mtest_case_args(argc, argv, ret, &nargs);
 	if (emu_bind() != 0 || find_ports() != 0)
 		return 1;
 	rte_eth_macaddr_get(port_a, &mac_a);
