@@ -20,10 +20,17 @@
 
 #include "emu_dbtrap.h"
 
+#ifdef EMU_DBTRAP_HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#define DBT_ON_VALGRIND()	RUNNING_ON_VALGRIND
+#else
+#define DBT_ON_VALGRIND()	0
+#endif
+
 #define DBT_EXPORT	__attribute__((visibility("default")))
 #define DBT_PAGE	4096u
 
-static char dbt_err[256];
+static char dbt_err[512];
 
 static void
 dbt_set_error(const char *msg)
@@ -64,6 +71,8 @@ static struct dbt_map dbt_maps[EMU_DBTRAP_MAX_MAPS];
 static _Atomic unsigned int dbt_nmaps;		/* slots ever used */
 static _Atomic uint64_t dbt_count;
 static pthread_mutex_t dbt_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool dbt_valgrind;	/* its signal frames carry no XMM state */
+static bool dbt_unusable;	/* valgrind without exact registers */
 
 static void
 dbt_map_write(struct dbt_map *m, uintptr_t base, size_t len, emu_dbtrap_fn fn, void *arg)
@@ -141,7 +150,8 @@ dbt_rd32(const uint8_t *p)
 
 /*
  * Decode the store at the faulting RIP of @p uc. 0 on success, -1 when it is
- * not one of the forms this module knows (see README.md).
+ * not one of the forms this module knows (see README.md), -2 for an XMM
+ * source under valgrind.
  */
 static int
 dbt_decode(const ucontext_t *uc, struct dbt_insn *in)
@@ -315,6 +325,8 @@ dbt_decode(const ucontext_t *uc, struct dbt_insn *in)
 			in->xchg_reg = in->hi8 ? (int)reg - 4 : (int)reg;
 		break;
 	case DBT_SRC_XMM:
+		if (dbt_valgrind)
+			return -2;
 		if (uc->uc_mcontext.fpregs == NULL)
 			return -1;
 		in->value = uc->uc_mcontext.fpregs->_xmm[reg].element[0] |
@@ -438,20 +450,20 @@ dbt_chain(int sig, siginfo_t *si, void *uc)
 static void
 dbt_put_hex(char *buf, size_t *n, uint64_t v, unsigned int digits)
 {
-	while (digits--)
+	while (digits-- && *n < sizeof(dbt_err) - 2)
 		buf[(*n)++] = "0123456789abcdef"[(v >> (digits * 4)) & 0xf];
 }
 
 static void
 dbt_put_str(char *buf, size_t *n, const char *s)
 {
-	while (*s)
+	while (*s && *n < sizeof(dbt_err) - 2)
 		buf[(*n)++] = *s++;
 }
 
 /* Async-signal-safe one-line report of a store this module cannot decode. */
 static void
-dbt_report_unhandled(const ucontext_t *uc, uintptr_t addr)
+dbt_report_unhandled(const ucontext_t *uc, uintptr_t addr, const char *why)
 {
 	const uint8_t *p = (const uint8_t *)uc->uc_mcontext.gregs[REG_RIP];
 	size_t n = 0;
@@ -464,10 +476,11 @@ dbt_report_unhandled(const ucontext_t *uc, uintptr_t addr)
 	dbt_put_hex(dbt_err, &n, (uintptr_t)p, 16);
 	dbt_put_str(dbt_err, &n, ", opcode bytes");
 	for (i = 0; i < 4; i++) {	/* the 4 bytes that name every form we know */
-		dbt_err[n++] = ' ';
+		dbt_put_str(dbt_err, &n, " ");
 		dbt_put_hex(dbt_err, &n, p[i], 2);
 	}
-	dbt_put_str(dbt_err, &n, ": treated as an unhandled SIGSEGV");
+	dbt_put_str(dbt_err, &n, why);
+	dbt_put_str(dbt_err, &n, "; treated as an unhandled SIGSEGV");
 	dbt_err[n] = '\n';
 	wr = write(STDERR_FILENO, dbt_err, n + 1);
 	(void)wr;			/* nothing better to do in a handler */
@@ -482,9 +495,11 @@ dbt_handler(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	struct dbt_insn in;
 	struct dbt_hit h;
+	int rc;
 
 	if (si->si_code > 0 && dbt_lookup(addr, &h)) {
-		if (dbt_decode(uc, &in) == 0 && addr - in.ea < in.width &&
+		rc = dbt_decode(uc, &in);
+		if (rc == 0 && addr - in.ea < in.width &&
 		    in.ea - h.base < h.len && in.ea - h.base + in.width <= h.len) {
 			h.fn(h.arg, (uint32_t)(in.ea - h.base), in.value, in.width);
 			atomic_fetch_add_explicit(&dbt_count, 1, memory_order_relaxed);
@@ -494,10 +509,54 @@ dbt_handler(int sig, siginfo_t *si, void *ucv)
 			errno = saved_errno;
 			return;
 		}
-		dbt_report_unhandled(uc, addr);
+		dbt_report_unhandled(uc, addr, rc == -2 ?
+			": valgrind's signal frames carry no XMM registers" :
+			rc == 0 ? ": the decoded address is not the faulting one or leaves the mapping" :
+			": not a store form this decoder knows (README.md)");
 	}
 	errno = saved_errno;
 	dbt_chain(sig, si, ucv);
+}
+
+static _Atomic uint64_t dbt_probe_val;
+
+static void
+dbt_probe_fn(void *arg, uint32_t off, uint64_t value, unsigned int width)
+{
+	(void)arg; (void)off; (void)width;
+	atomic_store_explicit(&dbt_probe_val, value, memory_order_relaxed);
+}
+
+static int dbt_register(uintptr_t base, size_t len, emu_dbtrap_fn fn, void *arg);
+static int dbt_unregister(uintptr_t base, size_t len);
+
+/*
+ * Under valgrind, only RSP, RBP and RIP are exact at a store unless it runs
+ * with --vex-iropt-register-updates=allregs-at-mem-access: one trapped store
+ * of a register overwritten right after tells. 0 when values are exact.
+ */
+static int
+dbt_valgrind_probe(void)
+{
+	void *p = mmap(NULL, DBT_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int rc;
+
+	if (p == MAP_FAILED)
+		return -1;
+	pthread_mutex_lock(&dbt_lock);
+	rc = dbt_register((uintptr_t)p, DBT_PAGE, dbt_probe_fn, NULL);
+	pthread_mutex_unlock(&dbt_lock);
+	if (rc == 0) {
+		asm volatile("movabs $0x5eed5eed5eed5eed, %%rax\n\t"
+			     "mov %%rax, (%0)\n\t"
+			     "xor %%eax, %%eax\n\t"
+			     : : "r"(p) : "rax", "memory");
+		pthread_mutex_lock(&dbt_lock);
+		dbt_unregister((uintptr_t)p, DBT_PAGE);
+		pthread_mutex_unlock(&dbt_lock);
+	}
+	munmap(p, DBT_PAGE);
+	return atomic_load(&dbt_probe_val) == UINT64_C(0x5eed5eed5eed5eed) ? 0 : -1;
 }
 
 /*
@@ -513,6 +572,10 @@ dbt_install(void)
 	sigset_t all, old;
 	int rc = 0;
 
+	if (dbt_unusable) {
+		errno = ENOTSUP;
+		return -1;
+	}
 	if (atomic_load_explicit(&dbt_installed, memory_order_acquire))
 		return 0;
 	if (real == NULL) {
@@ -541,6 +604,16 @@ dbt_install(void)
 	}
 	pthread_mutex_unlock(&dbt_lock);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0 && DBT_ON_VALGRIND()) {
+		dbt_valgrind = true;
+		if (dbt_valgrind_probe() != 0) {
+			dbt_set_error("emu_dbtrap: valgrind reports stale registers at a store: "
+				      "run it with --vex-iropt-register-updates=allregs-at-mem-access");
+			dbt_unusable = true;
+			errno = ENOTSUP;
+			rc = -1;
+		}
+	}
 	return rc;
 }
 
@@ -638,6 +711,22 @@ dbt_register(uintptr_t base, size_t len, emu_dbtrap_fn fn, void *arg)
 	return 0;
 }
 
+/* Caller holds dbt_lock. 0 on success, -1 when no such mapping. */
+static int
+dbt_unregister(uintptr_t base, size_t len)
+{
+	unsigned int n = atomic_load_explicit(&dbt_nmaps, memory_order_relaxed);
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (atomic_load_explicit(&dbt_maps[i].base, memory_order_relaxed) == base &&
+		    atomic_load_explicit(&dbt_maps[i].len, memory_order_relaxed) == len) {
+			dbt_map_write(&dbt_maps[i], 0, 0, NULL, NULL);
+			return 0;
+		}
+	return -1;
+}
+
 void *
 emu_dbtrap_map(void *hint, size_t len, int fd, off_t off, int flags,
 	       emu_dbtrap_fn fn, void *arg)
@@ -684,23 +773,16 @@ emu_dbtrap_map(void *hint, size_t len, int fd, off_t off, int flags,
 int
 emu_dbtrap_unmap(void *addr, size_t len)
 {
-	unsigned int n, i;
 	int rc;
 
 	pthread_mutex_lock(&dbt_lock);
-	n = atomic_load_explicit(&dbt_nmaps, memory_order_relaxed);
-	for (i = 0; i < n; i++)
-		if (atomic_load_explicit(&dbt_maps[i].base, memory_order_relaxed) == (uintptr_t)addr &&
-		    atomic_load_explicit(&dbt_maps[i].len, memory_order_relaxed) == len)
-			break;
-	if (addr == NULL || i == n) {
+	if (addr == NULL || dbt_unregister((uintptr_t)addr, len) != 0) {
 		pthread_mutex_unlock(&dbt_lock);
 		dbt_set_error("emu_dbtrap_unmap: not a registered mapping (address and length "
 			      "must be those emu_dbtrap_map returned and was given)");
 		errno = EINVAL;
 		return -1;
 	}
-	dbt_map_write(&dbt_maps[i], 0, 0, NULL, NULL);
 	rc = munmap(addr, len);
 	pthread_mutex_unlock(&dbt_lock);
 	return rc;
