@@ -277,9 +277,16 @@ void
 emu_dev_lock_cmd(struct emu_dev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
-	/* a command comes after every doorbell store made before it */
+	/*
+	 * A command comes after every doorbell store made before it, and
+	 * after the frames that reached the vPorts before it (the model's
+	 * wire input rings stand for frames the hardware has already
+	 * taken in).
+	 */
 	if (dev->db_fifo != NULL)
 		emu_db_drain(dev, atomic_load(&dev->removed));
+	if (!atomic_load(&dev->removed))
+		emu_wire_poll(dev);
 }
 
 int

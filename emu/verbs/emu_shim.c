@@ -214,7 +214,7 @@ cdev_path_stat(int index, struct stat *st)
 	if (emu_rt_ensure() != 0)
 		return (int)fail(ENOENT);
 	pthread_mutex_lock(&emu_rt_lock);
-	present = emu_rt_ibdev((unsigned int)index) != NULL;
+	present = emu_rt_uverbs((unsigned int)index) != NULL;
 	pthread_mutex_unlock(&emu_rt_lock);
 	if (!present)
 		return (int)fail(ENOENT);
@@ -233,7 +233,7 @@ fd_stat(int fd, struct stat *st, bool *done)
 		return 0;
 	ctx = obj;
 	*done = true;
-	cdev_stat(ctx->ib->index, st);
+	cdev_stat(ctx->ib->uverbs, st);
 	return 0;
 }
 
