@@ -2138,7 +2138,7 @@ test_close(void)
  * rss_queues, rss_desc_limit, rss_reta_live, rss_unequal, rss_intr,
  * rss_introspection, rss_jumbo, rss_removal, rss_reset. The exact-table
  * cases need 2048-descriptor queues: meson runs them under mana-emu
- * --max-wr 2048 --opt rdma_core=head.
+ * --max-wr 2048, on rdma-core 56.1 (MANA_TEST_RDMA_CORE).
  */
 
 #define RSS_DESC_EXACT	2048	/* 64 RQs of 64 descriptors fit in 2048 */
@@ -2373,7 +2373,7 @@ test_rss_queues(void)
 
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
 		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
-			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   "mana-emu --max-wr 2048 on rdma-core 56.1", RSS_DESC_EXACT,
 			   info_a.rx_desc_lim.nb_max);
 	MTEST_ASSERT(info_a.max_rx_queues >= 8, "max_rx_queues %u", info_a.max_rx_queues);
 	for (nq = 1; nq <= 8; nq++) {
@@ -2590,7 +2590,7 @@ test_rss_reta_live(void)
 
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
 		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
-			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   "mana-emu --max-wr 2048 on rdma-core 56.1", RSS_DESC_EXACT,
 			   info_a.rx_desc_lim.nb_max);
 	CHECK(rss_port_start(port_a, 1, 1, RSS_DESC_EXACT, NULL, false) == 0 &&
 	      rss_port_start(port_b, nq, 2, RSS_DESC_EXACT / 2, ms_key, false) == 0, "start");
@@ -2777,7 +2777,7 @@ test_rss_intr(void)
 
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
 		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
-			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   "mana-emu --max-wr 2048 on rdma-core 56.1", RSS_DESC_EXACT,
 			   info_a.rx_desc_lim.nb_max);
 	CHECK(rss_port_start(port_a, 1, 1, NB_DESC, NULL, false) == 0 &&
 	      rss_port_start(port_b, nq, 1, RSS_DESC_EXACT, ms_key, true) == 0, "start");
@@ -2884,7 +2884,7 @@ test_rss_introspection(void)
 
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
 		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
-			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   "mana-emu --max-wr 2048 on rdma-core 56.1", RSS_DESC_EXACT,
 			   info_a.rx_desc_lim.nb_max);
 	e0a = rss_flow_for_entry(0, 0);
 	e0b = rss_flow_for_entry(0, 1);
@@ -3002,7 +3002,7 @@ test_rss_removal(void)
 	}
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
 		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
-			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   "mana-emu --max-wr 2048 on rdma-core 56.1", RSS_DESC_EXACT,
 			   info_a.rx_desc_lim.nb_max);
 	ports_stop();
 	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
@@ -3068,7 +3068,7 @@ test_rss_reset(void)
 
 	if (info_a.rx_desc_lim.nb_max < RSS_DESC_EXACT)
 		MTEST_FAIL("queues of %u descriptors needed, the device allows %u: run under "
-			   "mana-emu --max-wr 2048 --opt rdma_core=head", RSS_DESC_EXACT,
+			   "mana-emu --max-wr 2048 on rdma-core 56.1", RSS_DESC_EXACT,
 			   info_a.rx_desc_lim.nb_max);
 	MTEST_ASSERT_EQ(rte_eth_dev_callback_register(RTE_ETH_ALL,
 						     RTE_ETH_EVENT_RECOVERY_SUCCESS,
