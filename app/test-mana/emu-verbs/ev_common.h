@@ -131,6 +131,9 @@ ev_free(void *ptr, void *data)
 {
 	struct ev_alloc_log *log = data;
 
+	/* libmana v44 hands NULL to free after a failed CQ creation: a no-op */
+	if (ptr == NULL)
+		return;
 	if (log->n_free < EV_ALLOC_MAX)
 		log->freed[log->n_free] = ptr;
 	log->n_free++;
@@ -156,10 +159,18 @@ ev_open(unsigned int idx)
 	struct ibv_context *ctx = NULL;
 	int n = 0;
 
+	const char *name = ev.ibdev_name(idx);
+	int i;
+
+	/* the IB device of function idx, by name: libibverbs keeps its own order */
 	list = ibv_get_device_list(&n);
-	if (list != NULL && (int)idx < n)
-		ctx = ibv_open_device(list[idx]);
-	ibv_free_device_list(list);
+	for (i = 0; list != NULL && name != NULL && i < n; i++)
+		if (!strcmp(list[i]->name, name))
+			ctx = ibv_open_device(list[i]);
+	if (list != NULL)
+		ibv_free_device_list(list);
+	if (ctx == NULL && name == NULL)
+		errno = ENODEV;
 	return ctx;
 }
 

@@ -53,8 +53,14 @@ case_print_env() {
 	[ "$(basename "$(readlink "$pci/driver")")" = mana ] || { fail pci_tree "driver link"; return; }
 	[ ! -e "$pci/max_vfs" ] || { fail pci_tree "max_vfs present"; return; }
 	grep -qx "PCI_SLOT_NAME=7870:00:00.0" "$pci/uevent" || { fail pci_tree uevent; return; }
-	[ "$(readlink -f "$dir/infiniband/manae_0/device")" = "$(readlink -f "$pci")" ] ||
+	[ "$(readlink -f "$dir/sys/class/infiniband/manae_0/device")" = "$(readlink -f "$pci")" ] ||
 		{ fail pci_tree "IB device link"; return; }
+	[ "$(readlink -f "$dir/sys/class/infiniband_verbs/uverbs0/device")" = "$(readlink -f "$pci")" ] &&
+	[ "$(cat "$dir/sys/class/infiniband_verbs/uverbs0/ibdev")" = manae_0 ] &&
+	[ "$(cat "$dir/sys/class/infiniband_verbs/uverbs0/dev")" = 231:192 ] &&
+	[ "$(cat "$dir/sys/class/infiniband_verbs/abi_version")" = 6 ] ||
+		{ fail pci_tree "uverbs class device"; return; }
+	grep -qx "SYSFS_PATH=$dir/sys" <<<"$out" || { fail pci_tree "SYSFS_PATH: $out"; return; }
 	[ "$(cat "$pci/net/enP30832s0/dev_port")" = 0 ] &&
 	[ "$(cat "$pci/net/enP30832s0d1/dev_port")" = 1 ] &&
 	[ "$(cat "$pci/net/enP30832s0/address")" = 00:0d:3a:11:22:33 ] &&
@@ -100,7 +106,7 @@ case_config() {
 	dir=$(sed -n 's/^MANA_EMU_DIR=//p' <<<"$out")
 	grep -qx "MANA_EMU_CONFIG=$(realpath "$WORK/emu.conf")" <<<"$out" &&
 	[ "$(cat "$dir/pci/7870:00:00.0/net/enP30832s0d1/mtu")" = 9000 ] &&
-	[ -d "$dir/infiniband/mana_0" ] ||
+	[ -d "$dir/sys/class/infiniband/mana_0" ] ||
 		{ fail config_file "$out"; rm -rf "$dir"; return; }
 	rm -rf "$dir"
 	out=$("$CLI" --opt pf=on --print-env) || { fail config_file "pf=on: $?"; return; }

@@ -34,6 +34,29 @@ expect_violations_zero(void)
 	return 0;
 }
 
+/* Whether /proc/self/maps maps a file whose name contains @p name. */
+static bool
+mapped(const char *name, char *path, size_t len)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		char *p = strchr(line, '/');
+
+		if (p != NULL && strstr(p, name) != NULL) {
+			p[strcspn(p, "\n")] = '\0';
+			snprintf(path, len, "%s", p);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static int
 test_preload_binding(void)
 {
@@ -48,18 +71,47 @@ test_preload_binding(void)
 		(void *)(ibv_reg_mr), (void *)manadv_init_obj,
 		(void *)manadv_set_context_attr,
 	};
+	struct ibv_device **list;
+	struct ibv_context *ctx;
+	char path[PATH_MAX];
+	void *self;
 	size_t i;
+	int n;
 
-	/* the references of this program (versioned, IBVERBS_1.x / MANA_1)
-	 * must bind to the preloaded emulator, not to rdma-core
+	/*
+	 * The emulator is the kernel's side: this program's verbs references
+	 * bind to rdma-core's libibverbs and libmana, and the preloaded
+	 * library exports none of them.
 	 */
 	for (i = 0; i < MTEST_N(syms); i++) {
 		Dl_info info;
 
 		MTEST_ASSERT(dladdr(fns[i], &info) != 0, "%s", syms[i]);
-		MTEST_ASSERT(strstr(info.dli_fname, "libmana-emu") != NULL,
+		MTEST_ASSERT(strstr(info.dli_fname, "libmana-emu") == NULL &&
+			     (strstr(info.dli_fname, "libibverbs.so") != NULL ||
+			      strstr(info.dli_fname, "libmana.so") != NULL),
 			     "%s bound to %s", syms[i], info.dli_fname);
 	}
+	self = dlopen("libmana-emu.so", RTLD_NOLOAD | RTLD_NOW);
+	MTEST_ASSERT(self != NULL, "libmana-emu.so is not loaded: %s", dlerror());
+	for (i = 0; i < MTEST_N(syms); i++)
+		MTEST_ASSERT(dlsym(self, syms[i]) == NULL ||
+			     dlsym(self, syms[i]) == dlsym(RTLD_NEXT, syms[i]),
+			     "libmana-emu.so defines %s", syms[i]);
+	dlclose(self);
+	/* the real provider is loaded when the device is opened */
+	MTEST_ASSERT_EQ(ev.init(E2E_OPTS), 0);
+	list = ibv_get_device_list(&n);
+	MTEST_ASSERT(list != NULL && n == 1, "%d devices", n);
+	ctx = ibv_open_device(list[0]);
+	MTEST_ASSERT(ctx != NULL, "open: errno %d", errno);
+	MTEST_ASSERT(mapped("libibverbs.so.1", path, sizeof(path)) &&
+		     strstr(path, "mana-emu") == NULL, "libibverbs.so.1 not mapped");
+	MTEST_ASSERT(mapped("libmana", path, sizeof(path)) &&
+		     strstr(path, "mana-emu") == NULL, "rdma-core's libmana not mapped");
+	fprintf(stderr, "  provider: %s\n", path);
+	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
+	ibv_free_device_list(list);
 	return MTEST_SUCCESS;
 }
 
@@ -239,8 +291,9 @@ test_allocator_sizes(void)
 	MTEST_ASSERT(dwq.buf == ev_log.ptr[base + 4], "rq buf");
 	MTEST_ASSERT_EQ(dwq.size, 8192);
 	MTEST_ASSERT_EQ(dwq.count, 100);
-	MTEST_ASSERT(dqp.db_page != NULL && dwq.db_page != NULL &&
-		     dqp.db_page != dwq.db_page, "one doorbell page per WQ");
+	/* one doorbell page per ucontext, for every queue (spec §6.6) */
+	MTEST_ASSERT(dqp.db_page != NULL && dqp.db_page == dwq.db_page,
+		     "the QP and the WQ of one context ring different pages");
 
 	/* destroy frees through the allocator, with the same pointers */
 	MTEST_ASSERT_EQ(ibv_destroy_qp(qp), 0);
@@ -747,7 +800,10 @@ test_two_functions_paired(void)
 				"pci=7870:00:01.0,wire0=pair:1.0"), 0);
 	list = ibv_get_device_list(&n);
 	MTEST_ASSERT(list != NULL && n == 2, "%d devices", n);
-	MTEST_ASSERT(!strcmp(list[1]->name, "manae_1"), "%s", list[1]->name);
+	/* libibverbs keeps its own order: find both names */
+	MTEST_ASSERT((!strcmp(list[0]->name, "manae_0") && !strcmp(list[1]->name, "manae_1")) ||
+		     (!strcmp(list[0]->name, "manae_1") && !strcmp(list[1]->name, "manae_0")),
+		     "%s %s", list[0]->name, list[1]->name);
 	ibv_free_device_list(list);
 	MTEST_ASSERT(!strcmp(ev.pci_addr(1), "7870:00:01.0"), "%s", ev.pci_addr(1));
 	MTEST_ASSERT_EQ(ev.mac(0, 0, mac0), 0);

@@ -26,6 +26,11 @@ path_exists(const char *tree, const char *pci, const char *file)
 	return stat(path, &st) == 0;
 }
 
+/* libibverbs reads RDMAV_ALLOW_DISASSOC_DESTROY once, at its start */
+static bool allow_disassoc;
+/* kernel index (netlink) of the device n_devices() saw first */
+static int last_index = -1;
+
 static int
 n_devices(char *name, size_t len)
 {
@@ -37,8 +42,19 @@ n_devices(char *name, size_t len)
 		return -1;
 	if (name != NULL && n > 0)
 		snprintf(name, len, "%s", ibv_get_device_name(list[0]));
+	if (n > 0)
+		last_index = ibv_get_device_index(list[0]);
 	ibv_free_device_list(list);
 	return n;
+}
+
+static uint64_t
+counter(const char *name)
+{
+	uint64_t v = 0;
+
+	ev.counter(0, name, &v);
+	return v;
 }
 
 static int
@@ -129,24 +145,29 @@ test_remove_fatal_and_eio(void)
 	MTEST_ASSERT(!path_exists(ev.pci_tree(), pci, NULL), "PCI dir stays");
 	MTEST_ASSERT(ev.ibdev_name(0) == NULL, "IB device stays");
 
-	/* destroys fail with EIO and keep the memory */
 	frees = ev_log.n_free;
-	MTEST_ASSERT_EQ(ibv_destroy_qp(p.rss), EIO);
-	MTEST_ASSERT_EQ(ibv_destroy_qp(p.qp), EIO);
-	MTEST_ASSERT_EQ(ibv_destroy_wq(p.wq), EIO);
-	MTEST_ASSERT_EQ(ibv_destroy_cq(p.tx_cq), EIO);
-	MTEST_ASSERT_EQ(ibv_dereg_mr(p.mr), EIO);
-	MTEST_ASSERT_EQ(ibv_dealloc_pd(p.pd), EIO);
-	MTEST_ASSERT_EQ(ev_log.n_free, frees);
-
-	/* ... unless RDMAV_ALLOW_DISASSOC_DESTROY is set: success, and the
-	 * queue buffers go back through the allocator
-	 */
-	setenv("RDMAV_ALLOW_DISASSOC_DESTROY", "1", 1);
-	MTEST_ASSERT_EQ(ev_port_teardown(&p), 0);
-	unsetenv("RDMAV_ALLOW_DISASSOC_DESTROY");
-	MTEST_ASSERT_EQ(ev_log.n_free, frees + 4);	/* TX CQ, SQ, RX CQ, RQ */
-	MTEST_ASSERT_EQ(ev_log.n_free, ev_log.n_alloc);
+	if (!allow_disassoc) {
+		/* destroys fail with EIO and libmana keeps the memory */
+		MTEST_ASSERT_EQ(ibv_destroy_qp(p.rss), EIO);
+		MTEST_ASSERT_EQ(ibv_destroy_qp(p.qp), EIO);
+		MTEST_ASSERT_EQ(ibv_destroy_wq(p.wq), EIO);
+		MTEST_ASSERT_EQ(ibv_destroy_cq(p.tx_cq), EIO);
+		MTEST_ASSERT_EQ(ibv_dereg_mr(p.mr), EIO);
+		MTEST_ASSERT_EQ(ibv_dealloc_pd(p.pd), EIO);
+		MTEST_ASSERT_EQ(ev_log.n_free, frees);
+		free(p.mem);
+	} else {
+		/* RDMAV_ALLOW_DISASSOC_DESTROY (emu-verbs-removal): success, and
+		 * the queue buffers go back through the allocator
+		 */
+		MTEST_ASSERT_EQ(ev_port_teardown(&p), 0);
+		MTEST_ASSERT(ev_log.n_free >= frees + 4, "%u buffers freed, want the TX CQ, SQ, RX CQ and RQ",
+			     ev_log.n_free - frees);
+		MTEST_ASSERT_EQ(ev_log.n_free, ev_log.n_alloc);
+	}
+	/* the kernel answered both ways the same: EIO, objects already gone */
+	MTEST_ASSERT(counter("dead_commands") > 0, "no command reached the removed device");
+	MTEST_ASSERT_EQ(counter("live_objects"), 0);
 	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
 	MTEST_ASSERT_EQ(ibv_close_device(ctx2), 0);
 	return MTEST_SUCCESS;
@@ -160,8 +181,10 @@ test_readd_same_and_new_address(void)
 	char name[64], path[PATH_MAX], buf[256];
 	uint8_t mac_before[6], mac_after[6];
 	uint32_t old_sq;
+	int idx_before;
 
 	MTEST_ASSERT_EQ(ev.init(RM_OPTS), 0);
+	MTEST_ASSERT_EQ(n_devices(NULL, 0), 1);
 	MTEST_ASSERT_EQ(ev.mac(0, 0, mac_before), 0);
 	ctx = ev_open(0);
 	MTEST_ASSERT(ctx != NULL, "errno %d", errno);
@@ -172,17 +195,18 @@ test_readd_same_and_new_address(void)
 	MTEST_ASSERT_EQ(ev.remove(0), -EALREADY);
 
 	/* same address: a new IB device with a new name */
+	idx_before = last_index;
 	MTEST_ASSERT_EQ(ev.readd(0, NULL), 0);
 	MTEST_ASSERT_EQ(n_devices(name, sizeof(name)), 1);
-	MTEST_ASSERT(!strcmp(name, "manae_1"), "name %s", name);
+	/* a new IB device: a new kernel index, the lowest free name */
+	MTEST_ASSERT(!strcmp(name, "manae_0"), "name %s", name);
+	MTEST_ASSERT(last_index > idx_before, "index %d after %d", last_index, idx_before);
 	MTEST_ASSERT(path_exists(ev.pci_tree(), "7870:00:00.0", "vendor"),
 		     "PCI dir back");
 	/* the old context stays dead; a new one works, with new ids */
 	errno = 0;
 	MTEST_ASSERT(ibv_alloc_pd(ctx) == NULL && errno == EIO, "old ctx alive");
-	setenv("RDMAV_ALLOW_DISASSOC_DESTROY", "1", 1);
 	MTEST_ASSERT_EQ(ev_port_teardown(&p), 0);
-	unsetenv("RDMAV_ALLOW_DISASSOC_DESTROY");
 	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
 	ctx = ev_open(0);
 	MTEST_ASSERT(ctx != NULL, "errno %d", errno);
@@ -193,9 +217,7 @@ test_readd_same_and_new_address(void)
 	/* new address, same MACs */
 	MTEST_ASSERT_EQ(ev.remove(0), 0);
 	MTEST_ASSERT_EQ(expect_fatal(ctx), 0);
-	setenv("RDMAV_ALLOW_DISASSOC_DESTROY", "1", 1);
 	MTEST_ASSERT_EQ(ev_port_teardown(&p), 0);
-	unsetenv("RDMAV_ALLOW_DISASSOC_DESTROY");
 	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
 	MTEST_ASSERT_EQ(ev.readd(0, "7870:00:01.0"), 0);
 	MTEST_ASSERT(!strcmp(ev.pci_addr(0), "7870:00:01.0"), "pci %s",
@@ -203,7 +225,7 @@ test_readd_same_and_new_address(void)
 	MTEST_ASSERT(!path_exists(ev.pci_tree(), "7870:00:00.0", NULL),
 		     "old PCI dir");
 	MTEST_ASSERT_EQ(n_devices(name, sizeof(name)), 1);
-	MTEST_ASSERT(!strcmp(name, "manae_2"), "name %s", name);
+	MTEST_ASSERT(!strcmp(name, "manae_0"), "name %s", name);
 	{
 		struct ibv_device **list = ibv_get_device_list(NULL);
 
@@ -232,8 +254,11 @@ test_service_reset(void)
 	struct timespec ts = { 0, 80 * 1000000 };
 	struct ev_port p;
 	char name[64];
+	int idx_before;
 
 	MTEST_ASSERT_EQ(ev.init(RM_OPTS), 0);
+	MTEST_ASSERT_EQ(n_devices(NULL, 0), 1);
+	idx_before = last_index;
 	ctx = ev_open(0);
 	MTEST_ASSERT(ctx != NULL, "errno %d", errno);
 	MTEST_ASSERT_EQ(ev_port_setup(&p, ctx, 1, 64, false), 0);
@@ -246,11 +271,11 @@ test_service_reset(void)
 	/* ... and a new one appears after the delay */
 	nanosleep(&ts, NULL);
 	MTEST_ASSERT_EQ(n_devices(name, sizeof(name)), 1);
-	MTEST_ASSERT(!strcmp(name, "manae_1"), "name %s", name);
-	MTEST_ASSERT_EQ(ibv_destroy_qp(p.rss), EIO);
-	setenv("RDMAV_ALLOW_DISASSOC_DESTROY", "1", 1);
+	MTEST_ASSERT(!strcmp(name, "manae_0"), "name %s", name);
+	MTEST_ASSERT(last_index > idx_before, "index %d after %d", last_index, idx_before);
+	MTEST_ASSERT_EQ(ibv_destroy_qp(p.rss), allow_disassoc ? 0 : EIO);
+	p.rss = NULL;	/* gone, for libibverbs too */
 	MTEST_ASSERT_EQ(ev_port_teardown(&p), 0);
-	unsetenv("RDMAV_ALLOW_DISASSOC_DESTROY");
 	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
 	ctx = ev_open(0);
 	MTEST_ASSERT(ctx != NULL, "errno %d", errno);
@@ -281,7 +306,7 @@ test_scheduled_remove_and_readd(void)
 		nanosleep(&ts, NULL);
 	}
 	MTEST_ASSERT(seen_gone && back, "gone %d back %d", seen_gone, back);
-	MTEST_ASSERT(!strcmp(name, "manae_1"), "name %s", name);
+	MTEST_ASSERT(!strcmp(name, "manae_0"), "name %s", name);
 	ctx = ev_open(0);
 	MTEST_ASSERT(ctx != NULL, "errno %d", errno);
 	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
@@ -304,7 +329,6 @@ test_disassoc_destroy_any_order(void)
 	/* after a removal the kernel has nothing left to check: every
 	 * destroy succeeds, whatever the order, and memory goes back
 	 */
-	setenv("RDMAV_ALLOW_DISASSOC_DESTROY", "1", 1);
 	MTEST_ASSERT_EQ(ibv_dealloc_pd(p.pd), 0);
 	MTEST_ASSERT_EQ(ibv_destroy_cq(p.rx_cq), 0);
 	MTEST_ASSERT_EQ(ibv_destroy_cq(p.tx_cq), 0);
@@ -314,7 +338,6 @@ test_disassoc_destroy_any_order(void)
 	MTEST_ASSERT_EQ(ibv_dereg_mr(p.mr), 0);
 	MTEST_ASSERT_EQ(ibv_destroy_qp(p.rss), 0);
 	MTEST_ASSERT_EQ(ibv_destroy_qp(p.qp), 0);
-	unsetenv("RDMAV_ALLOW_DISASSOC_DESTROY");
 	MTEST_ASSERT_EQ(ev_log.n_free, ev_log.n_alloc);
 	MTEST_ASSERT_EQ(ibv_close_device(ctx), 0);
 	free(p.mem);
@@ -337,6 +360,7 @@ main(int argc, char **argv)
 
 	if (ev_load_api() != 0)
 		return 1;
+	allow_disassoc = getenv("RDMAV_ALLOW_DISASSOC_DESTROY") != NULL;
 	ret = mtest_run("emu-verbs-removal", cases, MTEST_N(cases), argc, argv);
 	ev.fini();
 	return ret;
