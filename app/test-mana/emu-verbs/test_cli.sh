@@ -276,6 +276,32 @@ case_testpmd() {
 	grep -q "Probe PCI driver: net_mana (1414:00ba) device: 7870:00:00.0" "$log" ||
 		{ fail testpmd_pci_scan "rc $rc, no probe: $(tail -20 "$log")"; return; }
 	pass testpmd_pci_scan
+
+	# the running DPDK process maps the system's rdma-core, no stand-in
+	local maps=$WORK/maps.txt pid= i
+	rm -f "$WORK/maps.done"
+	(cd "$WORK" && { for i in $(seq 150); do [ -e maps.done ] && break; sleep 0.2; done
+			 echo quit; } | RUNTIME_DIRECTORY=$WORK/rt \
+		LD_LIBRARY_PATH=$PLUGIN_DIR timeout -s INT 60 \
+		"$CLI" --ports 2 -- dpdk-testpmd -d librte_net_mana.so \
+		-a 7870:00:00.0 --no-huge -m 1024 --file-prefix evmaps$$ -- -i) \
+		>"$log" 2>&1 &
+	for i in $(seq 100); do
+		grep -q 'testpmd>' "$log" 2>/dev/null && break
+		sleep 0.2
+	done
+	for i in $(pgrep -f -- "--file-prefix evmaps$$"); do
+		[ "$(cat "/proc/$i/comm" 2>/dev/null)" = dpdk-testpmd ] && pid=$i
+	done
+	[ -n "$pid" ] && cat "/proc/$pid/maps" >"$maps"
+	touch "$WORK/maps.done"
+	wait
+	[ -s "$maps" ] || { fail testpmd_maps "no testpmd process: $(tail -5 "$log")"; return; }
+	grep -Eq ' /(usr/)?lib/[^ ]*/libibverbs\.so\.1' "$maps" &&
+	grep -Eq ' /(usr/)?lib/[^ ]*/libmana\.so\.1' "$maps" &&
+	! grep -E 'libibverbs|libmana\.so' "$maps" | grep -Eqv ' /(usr/)?lib/' ||
+		{ fail testpmd_maps "$(grep -E 'ibverbs|mana' "$maps" | awk '{print $6}' | sort -u)"; return; }
+	pass testpmd_maps
 }
 
 case_print_env
