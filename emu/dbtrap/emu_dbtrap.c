@@ -412,8 +412,11 @@ dbt_app_write(const struct sigaction *sa)
 	atomic_store_explicit(&dbt_app_seq, s + 2, memory_order_release);
 }
 
-/* A SIGSEGV that is not a doorbell: what the kernel would have done without us. */
-static void
+/*
+ * A SIGSEGV that is not a doorbell: what the kernel would have done without
+ * us. Out of line, so the doorbell path's frame stays small.
+ */
+static __attribute__((noinline)) void
 dbt_chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction app, dfl;
@@ -462,7 +465,7 @@ dbt_put_str(char *buf, size_t *n, const char *s)
 }
 
 /* Async-signal-safe one-line report of a store this module cannot decode. */
-static void
+static __attribute__((noinline)) void
 dbt_report_unhandled(const ucontext_t *uc, uintptr_t addr, const char *why)
 {
 	const uint8_t *p = (const uint8_t *)uc->uc_mcontext.gregs[REG_RIP];

@@ -754,6 +754,27 @@ child_sent_segv(void)
 	_exit(3);
 }
 
+static void
+child_ign_sent(void)
+{
+	if (setup() != 0 || signal(SIGSEGV, SIG_IGN) != SIG_DFL)
+		_exit(2);
+	raise(SIGSEGV);			/* ignored, as the kernel would */
+	*(volatile uint64_t *)(page + 8) = 1;
+	_exit(atomic_load(&nrec) == 1 ? 0 : 4);
+}
+
+static void
+child_ign_fault(void)
+{
+	volatile uint8_t *ro = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (setup() != 0 || signal(SIGSEGV, SIG_IGN) != SIG_DFL)
+		_exit(2);
+	*ro = 1;			/* a fault kills even when ignored */
+	_exit(3);
+}
+
 /* A fresh process (exec'd): the handler installed before the first map. */
 static int
 child_handler_before_map(void)
@@ -780,7 +801,7 @@ exec_handler_before_map(void)
 	_exit(127);
 }
 
-/* SIG_DFL: the process dies of SIGSEGV, as it would without us. */
+/* SIG_DFL and SIG_IGN: the process dies of SIGSEGV (or not) as it would without us. */
 static int
 test_sig_dfl_kills(void)
 {
@@ -792,6 +813,10 @@ test_sig_dfl_kills(void)
 	MTEST_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "unknown form: status %#x", st);
 	st = in_child(child_sent_segv);
 	MTEST_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "raise: status %#x", st);
+	st = in_child(child_ign_sent);
+	MTEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIG_IGN, raise: status %#x", st);
+	st = in_child(child_ign_fault);
+	MTEST_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "SIG_IGN, fault: status %#x", st);
 	st = in_child(exec_handler_before_map);
 	MTEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "handler before map: status %#x", st);
 	return MTEST_SUCCESS;
