@@ -382,7 +382,10 @@ dbt_libc_sigaction(void)
 	dbt_sigaction_fn f = atomic_load_explicit(&dbt_real_sigaction, memory_order_acquire);
 
 	if (f == NULL) {
+		/* Linked into a library loaded after libc, RTLD_NEXT misses it. */
 		f = (dbt_sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+		if (f == NULL)
+			f = (dbt_sigaction_fn)dlsym(RTLD_DEFAULT, "__sigaction");
 		atomic_store_explicit(&dbt_real_sigaction, f, memory_order_release);
 	}
 	return f;
@@ -587,8 +590,6 @@ dbt_install(void)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (atomic_load_explicit(&dbt_real_signal, memory_order_relaxed) == NULL)
-		atomic_store(&dbt_real_signal, (dbt_signal_fn)dlsym(RTLD_NEXT, "signal"));
 	memset(&ours, 0, sizeof(ours));
 	ours.sa_sigaction = dbt_handler;
 	ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
@@ -661,6 +662,8 @@ signal(int sig, sighandler_t handler)
 		real = atomic_load_explicit(&dbt_real_signal, memory_order_acquire);
 		if (real == NULL) {
 			real = (dbt_signal_fn)dlsym(RTLD_NEXT, "signal");
+			if (real == NULL)
+				real = (dbt_signal_fn)dlsym(RTLD_DEFAULT, "bsd_signal");
 			atomic_store_explicit(&dbt_real_signal, real, memory_order_release);
 		}
 		if (real == NULL) {
