@@ -99,6 +99,11 @@ dbt_lookup(uintptr_t addr, struct dbt_hit *h)
 		struct dbt_map *m = &dbt_maps[i];
 		uint32_t s;
 
+		/*
+		 * A slot being written is skipped, never waited for: its writer
+		 * may be the very thread this handler interrupted. Its mapping is
+		 * either not yet returned by emu_dbtrap_map or being unmapped.
+		 */
 		do {
 			s = atomic_load_explicit(&m->seq, memory_order_acquire);
 			h->base = atomic_load_explicit(&m->base, memory_order_relaxed);
@@ -106,8 +111,8 @@ dbt_lookup(uintptr_t addr, struct dbt_hit *h)
 			h->fn = atomic_load_explicit(&m->fn, memory_order_relaxed);
 			h->arg = atomic_load_explicit(&m->arg, memory_order_relaxed);
 			atomic_thread_fence(memory_order_acquire);
-		} while ((s & 1) || s != atomic_load_explicit(&m->seq, memory_order_relaxed));
-		if (h->base != 0 && addr - h->base < h->len)
+		} while (!(s & 1) && s != atomic_load_explicit(&m->seq, memory_order_relaxed));
+		if (!(s & 1) && h->base != 0 && addr - h->base < h->len)
 			return true;
 	}
 	return false;
@@ -403,15 +408,37 @@ dbt_app_read(struct sigaction *sa)
 	} while ((s & 1) || s != atomic_load_explicit(&dbt_app_seq, memory_order_relaxed));
 }
 
-/* Caller holds dbt_lock, or runs in the handler (SA_RESETHAND). */
+/*
+ * Caller holds dbt_lock with every signal blocked; the CAS orders it against
+ * a handler's dbt_app_reset() on another thread.
+ */
 static void
 dbt_app_write(const struct sigaction *sa)
 {
-	uint32_t s = atomic_load_explicit(&dbt_app_seq, memory_order_relaxed);
+	uint32_t s;
 
-	atomic_store_explicit(&dbt_app_seq, s + 1, memory_order_relaxed);
+	do {
+		s = atomic_load_explicit(&dbt_app_seq, memory_order_relaxed) & ~1u;
+	} while (!atomic_compare_exchange_weak(&dbt_app_seq, &s, s + 1));
 	atomic_thread_fence(memory_order_release);
 	memcpy(&dbt_app, sa, sizeof(*sa));
+	atomic_store_explicit(&dbt_app_seq, s + 2, memory_order_release);
+}
+
+/*
+ * SA_RESETHAND from the handler: the disposition becomes SIG_DFL unless a
+ * sigaction() of another thread is changing it right now (that one wins).
+ */
+static void
+dbt_app_reset(void)
+{
+	uint32_t s = atomic_load_explicit(&dbt_app_seq, memory_order_relaxed);
+
+	if ((s & 1) || !atomic_compare_exchange_strong(&dbt_app_seq, &s, s + 1))
+		return;
+	atomic_thread_fence(memory_order_release);
+	memset(&dbt_app, 0, sizeof(dbt_app));
+	dbt_app.sa_handler = SIG_DFL;
 	atomic_store_explicit(&dbt_app_seq, s + 2, memory_order_release);
 }
 
@@ -440,11 +467,8 @@ dbt_chain(int sig, siginfo_t *si, void *uc)
 	mask = app.sa_mask;
 	if (!(app.sa_flags & SA_NODEFER))
 		sigaddset(&mask, sig);
-	if (app.sa_flags & SA_RESETHAND) {
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		dbt_app_write(&dfl);
-	}
+	if (app.sa_flags & SA_RESETHAND)
+		dbt_app_reset();
 	/* sigreturn restores the interrupted mask from uc when the handler returns. */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if (app.sa_flags & SA_SIGINFO)

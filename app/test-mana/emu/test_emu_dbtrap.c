@@ -504,11 +504,32 @@ thr_main(void *arg)
 	return NULL;
 }
 
-/* 8 threads on one page (SQ, RQ, CQ slots): each store once, in per-thread order. */
+static _Atomic bool churn_stop;
+static _Atomic unsigned int churn_rounds;
+
+/* Map and unmap other pages while the doorbells ring: the registry changes under the handler. */
+static void *
+churn_main(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&churn_stop)) {
+		void *q = emu_dbtrap_map(NULL, PG, memfd, PG, MAP_SHARED, record, NULL);
+
+		if (q == MAP_FAILED || emu_dbtrap_unmap(q, PG) != 0)
+			break;
+		atomic_fetch_add(&churn_rounds, 1);
+	}
+	return NULL;
+}
+
+/*
+ * 8 threads on one page (SQ, RQ, CQ slots) while a 9th maps and unmaps other
+ * pages: each store once, in per-thread order.
+ */
 static int
 test_threads_every_store_in_order(void)
 {
-	pthread_t th[N_THREADS];
+	pthread_t th[N_THREADS], churn;
 	void *args[N_THREADS][2];
 	uint64_t before;
 	uint8_t *p;
@@ -518,6 +539,7 @@ test_threads_every_store_in_order(void)
 	p = emu_dbtrap_map(NULL, PG, memfd, 3 * PG, MAP_SHARED, thr_record, NULL);
 	MTEST_ASSERT(p != MAP_FAILED, "%s", emu_dbtrap_last_error());
 	before = emu_dbtrap_count();
+	MTEST_ASSERT_EQ(pthread_create(&churn, NULL, churn_main, NULL), 0);
 	for (t = 0; t < N_THREADS; t++) {
 		args[t][0] = (void *)t;
 		args[t][1] = p;
@@ -525,6 +547,9 @@ test_threads_every_store_in_order(void)
 	}
 	for (t = 0; t < N_THREADS; t++)
 		pthread_join(th[t], NULL);
+	atomic_store(&churn_stop, true);
+	pthread_join(churn, NULL);
+	MTEST_ASSERT(atomic_load(&churn_rounds) > 0, "the registry never changed");
 	MTEST_ASSERT_EQ(atomic_load(&thr_bad), 0);
 	for (t = 0; t < N_THREADS; t++)
 		MTEST_ASSERT_EQ(atomic_load(&thr_seen[t]), N_STORES);
