@@ -256,9 +256,9 @@ dbt_decode(const ucontext_t *uc, struct dbt_insn *in)
 		if (op == 0xc3 && !vex && !opsz && !f2 && !f3) {
 			width = w ? 8 : 4;	/* MOVNTI m, r */
 			src = DBT_SRC_GPR;
-		} else if (op == 0x7e && opsz) {
+		} else if (op == 0x7e && opsz && !f2 && !f3) {
 			width = w ? 8 : 4;	/* (V)MOVD/MOVQ r/m, xmm */
-		} else if (op == 0xd6 && opsz) {
+		} else if (op == 0xd6 && opsz && !f2 && !f3) {
 			width = 8;		/* (V)MOVQ xmm/m64, xmm */
 		} else if (op == 0x11 && (f2 || f3)) {
 			width = f2 ? 8 : 4;	/* (V)MOVSD m64 / MOVSS m32, xmm */
