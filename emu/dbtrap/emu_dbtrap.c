@@ -99,6 +99,11 @@ dbt_lookup(uintptr_t addr, struct dbt_hit *h)
 		struct dbt_map *m = &dbt_maps[i];
 		uint32_t s;
 
+		/*
+		 * A slot being written is skipped, never waited for: its writer
+		 * may be the very thread this handler interrupted. Its mapping is
+		 * either not yet returned by emu_dbtrap_map or being unmapped.
+		 */
 		do {
 			s = atomic_load_explicit(&m->seq, memory_order_acquire);
 			h->base = atomic_load_explicit(&m->base, memory_order_relaxed);
@@ -106,8 +111,8 @@ dbt_lookup(uintptr_t addr, struct dbt_hit *h)
 			h->fn = atomic_load_explicit(&m->fn, memory_order_relaxed);
 			h->arg = atomic_load_explicit(&m->arg, memory_order_relaxed);
 			atomic_thread_fence(memory_order_acquire);
-		} while ((s & 1) || s != atomic_load_explicit(&m->seq, memory_order_relaxed));
-		if (h->base != 0 && addr - h->base < h->len)
+		} while (!(s & 1) && s != atomic_load_explicit(&m->seq, memory_order_relaxed));
+		if (!(s & 1) && h->base != 0 && addr - h->base < h->len)
 			return true;
 	}
 	return false;
@@ -251,9 +256,9 @@ dbt_decode(const ucontext_t *uc, struct dbt_insn *in)
 		if (op == 0xc3 && !vex && !opsz && !f2 && !f3) {
 			width = w ? 8 : 4;	/* MOVNTI m, r */
 			src = DBT_SRC_GPR;
-		} else if (op == 0x7e && opsz) {
+		} else if (op == 0x7e && opsz && !f2 && !f3) {
 			width = w ? 8 : 4;	/* (V)MOVD/MOVQ r/m, xmm */
-		} else if (op == 0xd6 && opsz) {
+		} else if (op == 0xd6 && opsz && !f2 && !f3) {
 			width = 8;		/* (V)MOVQ xmm/m64, xmm */
 		} else if (op == 0x11 && (f2 || f3)) {
 			width = f2 ? 8 : 4;	/* (V)MOVSD m64 / MOVSS m32, xmm */
@@ -382,7 +387,10 @@ dbt_libc_sigaction(void)
 	dbt_sigaction_fn f = atomic_load_explicit(&dbt_real_sigaction, memory_order_acquire);
 
 	if (f == NULL) {
+		/* Linked into a library loaded after libc, RTLD_NEXT misses it. */
 		f = (dbt_sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+		if (f == NULL)
+			f = (dbt_sigaction_fn)dlsym(RTLD_DEFAULT, "__sigaction");
 		atomic_store_explicit(&dbt_real_sigaction, f, memory_order_release);
 	}
 	return f;
@@ -400,20 +408,45 @@ dbt_app_read(struct sigaction *sa)
 	} while ((s & 1) || s != atomic_load_explicit(&dbt_app_seq, memory_order_relaxed));
 }
 
-/* Caller holds dbt_lock, or runs in the handler (SA_RESETHAND). */
+/*
+ * Caller holds dbt_lock with every signal blocked; the CAS orders it against
+ * a handler's dbt_app_reset() on another thread.
+ */
 static void
 dbt_app_write(const struct sigaction *sa)
 {
-	uint32_t s = atomic_load_explicit(&dbt_app_seq, memory_order_relaxed);
+	uint32_t s;
 
-	atomic_store_explicit(&dbt_app_seq, s + 1, memory_order_relaxed);
+	do {
+		s = atomic_load_explicit(&dbt_app_seq, memory_order_relaxed) & ~1u;
+	} while (!atomic_compare_exchange_weak(&dbt_app_seq, &s, s + 1));
 	atomic_thread_fence(memory_order_release);
 	memcpy(&dbt_app, sa, sizeof(*sa));
 	atomic_store_explicit(&dbt_app_seq, s + 2, memory_order_release);
 }
 
-/* A SIGSEGV that is not a doorbell: what the kernel would have done without us. */
+/*
+ * SA_RESETHAND from the handler: the disposition becomes SIG_DFL unless a
+ * sigaction() of another thread is changing it right now (that one wins).
+ */
 static void
+dbt_app_reset(void)
+{
+	uint32_t s = atomic_load_explicit(&dbt_app_seq, memory_order_relaxed);
+
+	if ((s & 1) || !atomic_compare_exchange_strong(&dbt_app_seq, &s, s + 1))
+		return;
+	atomic_thread_fence(memory_order_release);
+	memset(&dbt_app, 0, sizeof(dbt_app));
+	dbt_app.sa_handler = SIG_DFL;
+	atomic_store_explicit(&dbt_app_seq, s + 2, memory_order_release);
+}
+
+/*
+ * A SIGSEGV that is not a doorbell: what the kernel would have done without
+ * us. Out of line, so the doorbell path's frame stays small.
+ */
+static __attribute__((noinline)) void
 dbt_chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction app, dfl;
@@ -434,11 +467,8 @@ dbt_chain(int sig, siginfo_t *si, void *uc)
 	mask = app.sa_mask;
 	if (!(app.sa_flags & SA_NODEFER))
 		sigaddset(&mask, sig);
-	if (app.sa_flags & SA_RESETHAND) {
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		dbt_app_write(&dfl);
-	}
+	if (app.sa_flags & SA_RESETHAND)
+		dbt_app_reset();
 	/* sigreturn restores the interrupted mask from uc when the handler returns. */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if (app.sa_flags & SA_SIGINFO)
@@ -462,7 +492,7 @@ dbt_put_str(char *buf, size_t *n, const char *s)
 }
 
 /* Async-signal-safe one-line report of a store this module cannot decode. */
-static void
+static __attribute__((noinline)) void
 dbt_report_unhandled(const ucontext_t *uc, uintptr_t addr, const char *why)
 {
 	const uint8_t *p = (const uint8_t *)uc->uc_mcontext.gregs[REG_RIP];
@@ -584,8 +614,6 @@ dbt_install(void)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (atomic_load_explicit(&dbt_real_signal, memory_order_relaxed) == NULL)
-		atomic_store(&dbt_real_signal, (dbt_signal_fn)dlsym(RTLD_NEXT, "signal"));
 	memset(&ours, 0, sizeof(ours));
 	ours.sa_sigaction = dbt_handler;
 	ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
@@ -658,6 +686,8 @@ signal(int sig, sighandler_t handler)
 		real = atomic_load_explicit(&dbt_real_signal, memory_order_acquire);
 		if (real == NULL) {
 			real = (dbt_signal_fn)dlsym(RTLD_NEXT, "signal");
+			if (real == NULL)
+				real = (dbt_signal_fn)dlsym(RTLD_DEFAULT, "bsd_signal");
 			atomic_store_explicit(&dbt_real_signal, real, memory_order_release);
 		}
 		if (real == NULL) {

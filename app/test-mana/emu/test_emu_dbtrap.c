@@ -504,11 +504,32 @@ thr_main(void *arg)
 	return NULL;
 }
 
-/* 8 threads on one page (SQ, RQ, CQ slots): each store once, in per-thread order. */
+static _Atomic bool churn_stop;
+static _Atomic unsigned int churn_rounds;
+
+/* Map and unmap other pages while the doorbells ring: the registry changes under the handler. */
+static void *
+churn_main(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&churn_stop)) {
+		void *q = emu_dbtrap_map(NULL, PG, memfd, PG, MAP_SHARED, record, NULL);
+
+		if (q == MAP_FAILED || emu_dbtrap_unmap(q, PG) != 0)
+			break;
+		atomic_fetch_add(&churn_rounds, 1);
+	}
+	return NULL;
+}
+
+/*
+ * 8 threads on one page (SQ, RQ, CQ slots) while a 9th maps and unmaps other
+ * pages: each store once, in per-thread order.
+ */
 static int
 test_threads_every_store_in_order(void)
 {
-	pthread_t th[N_THREADS];
+	pthread_t th[N_THREADS], churn;
 	void *args[N_THREADS][2];
 	uint64_t before;
 	uint8_t *p;
@@ -518,6 +539,7 @@ test_threads_every_store_in_order(void)
 	p = emu_dbtrap_map(NULL, PG, memfd, 3 * PG, MAP_SHARED, thr_record, NULL);
 	MTEST_ASSERT(p != MAP_FAILED, "%s", emu_dbtrap_last_error());
 	before = emu_dbtrap_count();
+	MTEST_ASSERT_EQ(pthread_create(&churn, NULL, churn_main, NULL), 0);
 	for (t = 0; t < N_THREADS; t++) {
 		args[t][0] = (void *)t;
 		args[t][1] = p;
@@ -525,6 +547,9 @@ test_threads_every_store_in_order(void)
 	}
 	for (t = 0; t < N_THREADS; t++)
 		pthread_join(th[t], NULL);
+	atomic_store(&churn_stop, true);
+	pthread_join(churn, NULL);
+	MTEST_ASSERT(atomic_load(&churn_rounds) > 0, "the registry never changed");
 	MTEST_ASSERT_EQ(atomic_load(&thr_bad), 0);
 	for (t = 0; t < N_THREADS; t++)
 		MTEST_ASSERT_EQ(atomic_load(&thr_seen[t]), N_STORES);
@@ -754,6 +779,27 @@ child_sent_segv(void)
 	_exit(3);
 }
 
+static void
+child_ign_sent(void)
+{
+	if (setup() != 0 || signal(SIGSEGV, SIG_IGN) != SIG_DFL)
+		_exit(2);
+	raise(SIGSEGV);			/* ignored, as the kernel would */
+	*(volatile uint64_t *)(page + 8) = 1;
+	_exit(atomic_load(&nrec) == 1 ? 0 : 4);
+}
+
+static void
+child_ign_fault(void)
+{
+	volatile uint8_t *ro = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (setup() != 0 || signal(SIGSEGV, SIG_IGN) != SIG_DFL)
+		_exit(2);
+	*ro = 1;			/* a fault kills even when ignored */
+	_exit(3);
+}
+
 /* A fresh process (exec'd): the handler installed before the first map. */
 static int
 child_handler_before_map(void)
@@ -780,7 +826,7 @@ exec_handler_before_map(void)
 	_exit(127);
 }
 
-/* SIG_DFL: the process dies of SIGSEGV, as it would without us. */
+/* SIG_DFL and SIG_IGN: the process dies of SIGSEGV (or not) as it would without us. */
 static int
 test_sig_dfl_kills(void)
 {
@@ -792,6 +838,10 @@ test_sig_dfl_kills(void)
 	MTEST_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "unknown form: status %#x", st);
 	st = in_child(child_sent_segv);
 	MTEST_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "raise: status %#x", st);
+	st = in_child(child_ign_sent);
+	MTEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIG_IGN, raise: status %#x", st);
+	st = in_child(child_ign_fault);
+	MTEST_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "SIG_IGN, fault: status %#x", st);
 	st = in_child(exec_handler_before_map);
 	MTEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "handler before map: status %#x", st);
 	return MTEST_SUCCESS;
