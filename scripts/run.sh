@@ -8,13 +8,15 @@
 #   scripts/run.sh                              # on mana-emu (two emulated vPorts, paired)
 #   scripts/run.sh --pci 7870:00:00.0 --mac 00:0d:3a:..  # on a real Azure MANA VF
 #
-# Options: --seconds N (default 10), --queues N (default 1), --mode io|txonly|...
+# Options: --seconds N (default 10), --queues N (default 1), --mode io|txonly|...,
+# --emu-opt KEY=VALUE (a mana-emu setting, e.g. doorbell=sample; repeatable)
 
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 pci= mac= seconds=10 queues=1 mode=
+emu_opts=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -23,7 +25,8 @@ while [ $# -gt 0 ]; do
 	--seconds) seconds=$2; shift 2 ;;
 	--queues) queues=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	--emu-opt) emu_opts+=(--opt "$2"); shift 2 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -64,7 +67,7 @@ else
 	mac0=00:0d:3a:e0:00:01 mac1=00:0d:3a:e0:00:02
 	emu=$build/emu/cli/mana-emu
 	[ -x "$emu" ] || { echo "run.sh: $emu was not built" >&2; exit 1; }
-	cmd=("$emu" --ports 2 --mac "$mac0" --mac "$mac1" --strict --
+	cmd=("$emu" --ports 2 --mac "$mac0" --mac "$mac1" --strict "${emu_opts[@]}" --
 	     dpdk-testpmd "${eal[@]}" --no-huge -m 1024 -a 7870:00:00.0 --
 	     "${tpmd[@]}" --forward-mode="$mode" --eth-peer=0,"$mac1" --eth-peer=1,"$mac0"
 	     --tx-first)

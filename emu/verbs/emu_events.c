@@ -97,8 +97,7 @@ emu_evq_read(struct emu_evq *q, void *buf, size_t len)
 	uint32_t need = q->comp ? 8 : 16;
 	struct emu_event e;
 
-	if (len < need)
-		return -EINVAL;
+	/* as ib_uverbs_event_read: wait for an event, then check the size */
 	for (;;) {
 		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 
@@ -110,6 +109,11 @@ emu_evq_read(struct emu_evq *q, void *buf, size_t len)
 			return -EAGAIN;
 		if (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 			return -EINTR;
+	}
+	if (len < need) {
+		/* too small for one event: it stays queued */
+		pthread_mutex_unlock(&q->lock);
+		return -EINVAL;
 	}
 	e = q->ev[q->head];
 	q->head = (q->head + 1) % EMU_EVQ_CAP;
