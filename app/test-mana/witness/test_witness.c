@@ -41,7 +41,9 @@
 #include "mtest.h"
 
 #define PCI_ADDR	"7870:00:00.0"
+#ifndef WITNESS_SO
 #define WITNESS_SO	"librte_net_mana_witness.so"
+#endif
 #define NB_MBUF		8191
 #define NB_DESC		256
 #define FRAME_LEN	64
