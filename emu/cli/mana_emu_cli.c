@@ -262,7 +262,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char opts[4096] = "", lib[PATH_MAX], dir[PATH_MAX] = "";
-	char preload[PATH_MAX * 2], sysfs[PATH_MAX + 8], cfgpath[PATH_MAX] = "";
+	char preload[PATH_MAX * 2], sysfs[PATH_MAX + 8], sysroot[PATH_MAX + 8], cfgpath[PATH_MAX] = "";
 	const char *old;
 	int c, print_env = 0, strict = 0, keep_dir = 0, status, ret;
 	struct emu_cfg cfg;
@@ -380,6 +380,8 @@ main(int argc, char **argv)
 	snprintf(sysfs, sizeof(sysfs), "%s/pci", dir);
 	setenv("MANA_EMU_DIR", dir, 1);
 	setenv("SYSFS_PCI_DEVICES", sysfs, 1);
+	snprintf(sysroot, sizeof(sysroot), "%s/sys", dir);
+	setenv("SYSFS_PATH", sysroot, 1);
 	setenv("MANA_EMU_OPTS", opts, 1);
 	if (cfgpath[0] != '\0')
 		setenv("MANA_EMU_CONFIG", cfgpath, 1);
@@ -397,6 +399,7 @@ main(int argc, char **argv)
 	if (print_env) {
 		printf("MANA_EMU_DIR=%s\n", dir);
 		printf("SYSFS_PCI_DEVICES=%s\n", sysfs);
+		printf("SYSFS_PATH=%s\n", sysroot);
 		printf("MANA_EMU_OPTS=%s\n", opts);
 		if (cfgpath[0] != '\0')
 			printf("MANA_EMU_CONFIG=%s\n", cfgpath);

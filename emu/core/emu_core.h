@@ -36,15 +36,22 @@
  *  - Thread mode: emu_dev_thread_start() starts one device thread that
  *    loops over every device; coalescing flushes after ~2 us.
  *
- * Doorbells: each doorbell page is a 4 KiB memfd mapping. The device
- * samples the 64-bit SQ (0x000), RQ (0x400) and CQ (0x800) slots of every
- * page it handed out, takes a non-zero value by atomically exchanging it
- * with 0 (queue ids are never 0), so identical repeated writes are seen.
- * It acts on the queue id carried in the value. Writes to the 32-bit short
- * slots and the RQ client slot (0x408) are violations and are ignored.
- * Two writes to the same slot before the device samples it coalesce into
- * the last one (harmless for SQ/RQ tails, which are absolute; an arm=1 CQ
- * doorbell overwritten by arm=0 before sampling loses the arm).
+ * Doorbells: each doorbell page is a 4 KiB memfd. Two ways in:
+ *  - EMU_DB_FIFO (the faithful one, as hardware): whoever watches the
+ *    page's stores hands each one to emu_db_store(), which queues it in the
+ *    device's doorbell FIFO; the device takes every store, in the order the
+ *    FIFO received them, whatever the slot and however many queues share
+ *    the page. 64-bit stores to SQ (0x000), RQ (0x400) and CQ (0x800) are
+ *    doorbells; any other store (32-bit short slots, the RQ client slot
+ *    0x408, a 32-bit store to a 64-bit slot, another offset) is the
+ *    violation db_short_or_client and is ignored.
+ *  - EMU_DB_SAMPLE (opt-in, faster, faithful only while each slot of a page
+ *    has a single writer queue): the page is mapped writable and the device
+ *    samples the three slots of every page, taking a non-zero value by
+ *    exchanging it with 0 (queue ids are never 0). Two writes to one slot
+ *    before the device samples it coalesce into the last one.
+ * A doorbell acts on the queue id it carries; a queue not rung on that
+ * page is the violation db_unknown_queue.
  */
 
 #include <stdbool.h>
@@ -94,6 +101,12 @@ enum emu_wq_type {
 
 struct emu_dev;
 
+/** How the device receives the stores to its doorbell pages. */
+enum emu_db_mode {
+	EMU_DB_SAMPLE = 0,	/**< sample each page's slots (single writer per slot) */
+	EMU_DB_FIFO = 1,	/**< every store through emu_db_store(), in order */
+};
+
 /** Per-vPort configuration. */
 struct emu_vport_config {
 	uint8_t mac[6];		/**< unicast MAC of the vPort */
@@ -127,6 +140,7 @@ struct emu_dev_config {
 	uint32_t vsw_flows;		/**< flows a vSwitch wire remembers per
 					  * vPort (1..EMU_VSW_MAX_FLOWS);
 					  * 0 = EMU_VSW_DEFAULT_FLOWS */
+	enum emu_db_mode db_mode;	/**< how doorbell stores reach the device */
 };
 
 /**
@@ -188,6 +202,20 @@ struct emu_db_page {
  * @return 0 on success, -EIO/-ENOMEM/-EMFILE otherwise.
  */
 int emu_db_page_alloc(struct emu_dev *dev, struct emu_db_page *page);
+
+/**
+ * EMU_DB_FIFO: one store of @p width bytes (4 or 8) of @p value at byte
+ * @p offset of doorbell page @p page_id, as the device receives it. Every
+ * store is taken, in the order of the calls. Lock-free and
+ * async-signal-safe: may be called from a signal handler of any thread,
+ * also while that thread holds core locks. @return 0, or -ENOBUFS when the
+ * device's FIFO is full (the store is lost and counted: db_fifo_lost).
+ */
+int emu_db_store(struct emu_dev *dev, uint32_t page_id, uint32_t offset,
+		 uint64_t value, unsigned int width);
+
+/** Stores emu_db_store() refused because the FIFO was full. */
+uint64_t emu_db_lost(const struct emu_dev *dev);
 
 /** Free a doorbell page (munmap + close). -ENOENT unknown, -EBUSY in use by a queue. */
 int emu_db_page_free(struct emu_dev *dev, uint32_t id);

@@ -199,6 +199,15 @@ emu_dev_create(const struct emu_dev_config *cfg_in, struct emu_dev **devp)
 	dev->next_page_id = 1;
 	dev->next_qid = cfg.first_queue_id;
 	dev->mr_gen = 1;
+	if (cfg.db_mode == EMU_DB_FIFO) {
+		dev->db_fifo = calloc(EMU_DB_FIFO_CELLS, sizeof(*dev->db_fifo));
+		if (dev->db_fifo == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		for (i = 0; i < EMU_DB_FIFO_CELLS; i++)
+			atomic_init(&dev->db_fifo[i].seq, i);
+	}
 	dev->scratch = malloc(EMU_TSO_MAX + 1024);
 	dev->seg = malloc(EMU_MAX_FRAME + 64);
 	dev->vbuf = malloc(EMU_MAX_FRAME + 64);
@@ -235,6 +244,7 @@ fail:
 	free(dev->scratch);
 	free(dev->seg);
 	free(dev->vbuf);
+	free(dev->db_fifo);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 	return rc;
@@ -321,6 +331,7 @@ emu_dev_destroy(struct emu_dev *dev)
 	free(dev->scratch);
 	free(dev->seg);
 	free(dev->vbuf);
+	free(dev->db_fifo);
 	pthread_mutex_unlock(&dev->lock);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
@@ -590,6 +601,7 @@ emu_db_page_alloc(struct emu_dev *dev, struct emu_db_page *page)
 		goto out;
 	}
 	pg->id = dev->next_page_id++;
+	pg->fifo = dev->cfg.db_mode == EMU_DB_FIFO;
 	pg->fd = fd;
 	pg->words = addr;
 	pg->next = dev->pages;
@@ -800,8 +812,7 @@ emu_wq_obj_create(struct emu_dev *dev, uint32_t vport,
 	}
 	pd = emu_pd_find(dev, attr->pdid);
 	pg = emu_page_find(dev, attr->db_page_id);
-	if (pd == NULL || pg == NULL || pg->zombie ||
-	    pg->n_wqs == sizeof(pg->wqs) / sizeof(pg->wqs[0])) {
+	if (pd == NULL || pg == NULL || pg->zombie) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -847,7 +858,7 @@ emu_wq_obj_create(struct emu_dev *dev, uint32_t vport,
 	wq->cq.depth = attr->cq_depth;
 	wq->cq.ev_fd = -1;
 	wq->cq.garbage = dev->garbage_all;
-	pg->wqs[pg->n_wqs++] = wq;
+	pg->n_wqs++;
 	dev->wqs[dev->n_wqs++] = wq;
 	vp->n_queues++;
 	pd->refs++;
@@ -887,12 +898,8 @@ emu_wq_obj_destroy(struct emu_dev *dev, uint64_t handle)
 		vp->default_rq = NULL;
 	emu_vsw_rx_changed(dev, wq->vport);
 	pg = wq->page;
-	for (i = 0; i < pg->n_wqs; i++) {
-		if (pg->wqs[i] == wq) {
-			pg->wqs[i] = pg->wqs[--pg->n_wqs];
-			break;
-		}
-	}
+	if (pg->n_wqs)
+		pg->n_wqs--;
 	pd = emu_pd_find(dev, wq->pdid);
 	if (pd != NULL && pd->refs)
 		pd->refs--;

@@ -52,18 +52,15 @@ emu_now_ns(void)
 /* Doorbells                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* The queue with id @p id (its CQ when @p cq) if it is rung on @p pg. */
 static struct emu_wq *
-emu_page_queue(struct emu_page *pg, uint32_t id, bool cq)
+emu_page_queue(struct emu_dev *dev, struct emu_page *pg, uint32_t id, bool cq)
 {
-	uint32_t i;
+	struct emu_wq *wq = emu_wq_by_id(dev, id);
 
-	for (i = 0; i < pg->n_wqs; i++) {
-		struct emu_wq *wq = pg->wqs[i];
-
-		if (cq ? wq->cq.id == id : wq->id == id)
-			return wq;
-	}
-	return NULL;
+	if (wq == NULL || wq->page != pg || (cq ? wq->cq.id : wq->id) != id)
+		return NULL;
+	return wq;
 }
 
 static int
@@ -72,7 +69,7 @@ emu_wq_doorbell(struct emu_dev *dev, struct emu_page *pg, uint32_t slot, uint64_
 	enum emu_wq_type type = slot == DOORBELL_OFFSET_SQ ? EMU_WQ_SQ : EMU_WQ_RQ;
 	uint32_t id = (uint32_t)v & GDMA_QUEUE_ID_MASK;
 	uint32_t tail = (uint32_t)(v >> 32);
-	struct emu_wq *wq = emu_page_queue(pg, id, false);
+	struct emu_wq *wq = emu_page_queue(dev, pg, id, false);
 
 	if (wq == NULL || wq->type != type) {
 		emu_violation(dev, EMU_VIOL_DB_UNKNOWN_QUEUE, id, slot,
@@ -110,9 +107,47 @@ emu_wq_doorbell(struct emu_dev *dev, struct emu_page *pg, uint32_t slot, uint64_
 }
 
 static int
+emu_cq_doorbell_at(struct emu_dev *dev, struct emu_page *pg, uint64_t v)
+{
+	uint32_t id = (uint32_t)v & GDMA_QUEUE_ID_MASK;
+	struct emu_wq *wq = emu_page_queue(dev, pg, id, true);
+
+	if (wq == NULL)
+		emu_violation(dev, EMU_VIOL_DB_UNKNOWN_QUEUE, id, DOORBELL_OFFSET_CQ,
+			      "CQ doorbell %#" PRIx64 " on page %u: no such CQ on this page",
+			      v, pg->id);
+	else
+		emu_cq_doorbell(dev, wq, v);
+	return 1;
+}
+
+/* One store to a doorbell page, as the device receives it. */
+static int
+emu_page_store(struct emu_dev *dev, struct emu_page *pg, uint32_t offset,
+	       uint64_t v, unsigned int width)
+{
+	if (width == 8) {
+		switch (offset) {
+		case DOORBELL_OFFSET_SQ:
+		case DOORBELL_OFFSET_RQ:
+			return emu_wq_doorbell(dev, pg, offset, v);
+		case DOORBELL_OFFSET_CQ:
+			return emu_cq_doorbell_at(dev, pg, v);
+		default:
+			break;
+		}
+	}
+	emu_violation(dev, EMU_VIOL_DB_SHORT, (uint32_t)v, offset,
+		      "%u-byte write %#" PRIx64 " to doorbell page offset %#x (doorbells are single 64-bit stores to 0x000, 0x400, 0x800; the 32-bit short and RNIC client slots are not used by Ethernet queues on 64-bit hosts); ignored",
+		      width, v, offset);
+	return 1;
+}
+
+static int
 emu_page_sample(struct emu_dev *dev, struct emu_page *pg)
 {
-	static const uint32_t short_slots[] = {
+	static const uint32_t slots[] = {
+		DOORBELL_OFFSET_SQ, DOORBELL_OFFSET_RQ, DOORBELL_OFFSET_CQ,
 		DOORBELL_OFFSET_SQ_SHORT, DOORBELL_OFFSET_RQ_CLIENT,
 		DOORBELL_OFFSET_RQ_SHORT, DOORBELL_OFFSET_CQ_SHORT,
 	};
@@ -121,40 +156,13 @@ emu_page_sample(struct emu_dev *dev, struct emu_page *pg)
 	uint32_t i;
 	int work = 0;
 
-	if (__atomic_load_n(&w[DOORBELL_OFFSET_SQ / 8], __ATOMIC_RELAXED) != 0) {
-		v = __atomic_exchange_n(&w[DOORBELL_OFFSET_SQ / 8], 0, __ATOMIC_ACQUIRE);
-		if (v)
-			work += emu_wq_doorbell(dev, pg, DOORBELL_OFFSET_SQ, v);
-	}
-	if (__atomic_load_n(&w[DOORBELL_OFFSET_RQ / 8], __ATOMIC_RELAXED) != 0) {
-		v = __atomic_exchange_n(&w[DOORBELL_OFFSET_RQ / 8], 0, __ATOMIC_ACQUIRE);
-		if (v)
-			work += emu_wq_doorbell(dev, pg, DOORBELL_OFFSET_RQ, v);
-	}
-	if (__atomic_load_n(&w[DOORBELL_OFFSET_CQ / 8], __ATOMIC_RELAXED) != 0) {
-		v = __atomic_exchange_n(&w[DOORBELL_OFFSET_CQ / 8], 0, __ATOMIC_ACQUIRE);
-		if (v) {
-			uint32_t id = (uint32_t)v & GDMA_QUEUE_ID_MASK;
-			struct emu_wq *wq = emu_page_queue(pg, id, true);
-
-			if (wq == NULL)
-				emu_violation(dev, EMU_VIOL_DB_UNKNOWN_QUEUE, id,
-					      DOORBELL_OFFSET_CQ,
-					      "CQ doorbell %#" PRIx64 " on page %u: no such CQ on this page",
-					      v, pg->id);
-			else
-				emu_cq_doorbell(dev, wq, v);
-			work++;
-		}
-	}
-	for (i = 0; i < sizeof(short_slots) / sizeof(short_slots[0]); i++) {
-		if (__atomic_load_n(&w[short_slots[i] / 8], __ATOMIC_RELAXED) == 0)
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		if (__atomic_load_n(&w[slots[i] / 8], __ATOMIC_RELAXED) == 0)
 			continue;
-		v = __atomic_exchange_n(&w[short_slots[i] / 8], 0, __ATOMIC_ACQUIRE);
-		emu_violation(dev, EMU_VIOL_DB_SHORT, (uint32_t)v, short_slots[i],
-			      "write %#" PRIx64 " to doorbell slot %#x (32-bit short / RNIC client doorbells are not used by Ethernet queues on 64-bit hosts); ignored",
-			      v, short_slots[i]);
-		work++;
+		v = __atomic_exchange_n(&w[slots[i] / 8], 0, __ATOMIC_ACQUIRE);
+		if (v)
+			work += emu_page_store(dev, pg, slots[i], v,
+					       i < 3 ? 8 : 4);
 	}
 	return work;
 }
@@ -172,15 +180,110 @@ emu_page_sample_rq(struct emu_dev *dev, struct emu_page *pg)
 	return v ? emu_wq_doorbell(dev, pg, DOORBELL_OFFSET_RQ, v) : 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Doorbell FIFO (EMU_DB_FIFO): a bounded MPSC queue of stores              */
+/* ------------------------------------------------------------------------ */
+
+int
+emu_db_store(struct emu_dev *dev, uint32_t page_id, uint32_t offset,
+	     uint64_t value, unsigned int width)
+{
+	const uint64_t mask = EMU_DB_FIFO_CELLS - 1;
+	struct emu_db_cell *c;
+	uint64_t pos, seq;
+
+	if (dev->db_fifo == NULL)
+		return -ENOTSUP;
+	pos = atomic_load_explicit(&dev->db_head, memory_order_relaxed);
+	for (;;) {
+		c = &dev->db_fifo[pos & mask];
+		seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+		if (seq == pos) {
+			if (atomic_compare_exchange_weak_explicit(&dev->db_head,
+					&pos, pos + 1, memory_order_relaxed,
+					memory_order_relaxed))
+				break;
+		} else if ((int64_t)(seq - pos) < 0) {
+			atomic_fetch_add_explicit(&dev->db_lost, 1,
+						  memory_order_relaxed);
+			return -ENOBUFS;
+		} else {
+			pos = atomic_load_explicit(&dev->db_head,
+						   memory_order_relaxed);
+		}
+	}
+	c->page = page_id;
+	c->offset = (uint16_t)offset;
+	c->width = (uint16_t)width;
+	c->value = value;
+	atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
+	return 0;
+}
+
+uint64_t
+emu_db_lost(const struct emu_dev *dev)
+{
+	return atomic_load_explicit(&dev->db_lost, memory_order_relaxed);
+}
+
+static struct emu_page *
+emu_page_by_id(struct emu_dev *dev, uint32_t id)
+{
+	struct emu_page *pg;
+
+	for (pg = dev->pages; pg != NULL; pg = pg->next)
+		if (pg->id == id)
+			return pg;
+	return NULL;
+}
+
+/* Device lock held: take every store queued so far, in order. */
+static int
+emu_db_drain(struct emu_dev *dev, bool removed)
+{
+	const uint64_t mask = EMU_DB_FIFO_CELLS - 1;
+	struct emu_page *pg = NULL;
+	int work = 0;
+
+	for (;;) {
+		struct emu_db_cell *c = &dev->db_fifo[dev->db_tail & mask];
+		uint32_t page, offset, width;
+		uint64_t value;
+
+		if (atomic_load_explicit(&c->seq, memory_order_acquire) !=
+		    dev->db_tail + 1)
+			break;
+		page = c->page;
+		offset = c->offset;
+		width = c->width;
+		value = c->value;
+		atomic_store_explicit(&c->seq, dev->db_tail + EMU_DB_FIFO_CELLS,
+				      memory_order_release);
+		dev->db_tail++;
+		/* a removed device takes no doorbells (spec §9.3) */
+		if (removed)
+			continue;
+		if (pg == NULL || pg->id != page)
+			pg = emu_page_by_id(dev, page);
+		/* a page freed meanwhile: the store went nowhere */
+		if (pg == NULL || pg->zombie)
+			continue;
+		work += emu_page_store(dev, pg, offset, value, width);
+	}
+	return work;
+}
+
 int
 emu_dev_pass(struct emu_dev *dev)
 {
 	struct emu_page *pg;
 	int work = 0;
 
+	if (dev->db_fifo != NULL)
+		work += emu_db_drain(dev, atomic_load(&dev->removed));
 	if (!atomic_load(&dev->removed)) {
 		for (pg = dev->pages; pg != NULL; pg = pg->next)
-			if (!pg->zombie)
+			if (!pg->zombie && !pg->fifo)
 				work += emu_page_sample(dev, pg);
 		/*
 		 * A driver that posts RX WQEs and then transmits writes the RQ
@@ -192,7 +295,7 @@ emu_dev_pass(struct emu_dev *dev)
 		 * written before the frame was sent.
 		 */
 		for (pg = dev->pages; pg != NULL; pg = pg->next)
-			if (!pg->zombie)
+			if (!pg->zombie && !pg->fifo)
 				work += emu_page_sample_rq(dev, pg);
 	}
 	work += emu_wire_poll(dev);

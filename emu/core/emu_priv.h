@@ -51,10 +51,21 @@ struct emu_page {
 	int fd;
 	volatile uint64_t *words;	/* 4 KiB mapping */
 	bool zombie;			/* from before a removal: not sampled */
-	uint32_t n_wqs;
-	struct emu_wq *wqs[8];		/* queues rung on this page */
+	bool fifo;			/* stores arrive through emu_db_store() */
+	uint32_t n_wqs;			/* queues rung on this page */
 	struct emu_page *next;
 };
+
+/** One doorbell store in the device's FIFO (EMU_DB_FIFO). */
+struct emu_db_cell {
+	atomic_uint_fast64_t seq;	/* Vyukov bounded queue sequence */
+	uint32_t page;
+	uint16_t offset;
+	uint16_t width;
+	uint64_t value;
+};
+
+#define EMU_DB_FIFO_CELLS	65536u
 
 /** Pending coalesced RX completion of one RQ. */
 struct emu_rx_pend {
@@ -191,6 +202,11 @@ struct emu_dev {
 	uint32_t mr_gen;
 	struct emu_page *pages;
 	uint32_t next_page_id;
+	/* doorbell FIFO (EMU_DB_FIFO): many producers, the device consumes */
+	struct emu_db_cell *db_fifo;
+	atomic_uint_fast64_t db_head;	/* next cell a producer takes */
+	uint64_t db_tail;		/* next cell the device reads */
+	atomic_uint_fast64_t db_lost;	/* stores refused: FIFO full */
 	struct emu_wq **wqs;
 	uint32_t n_wqs, cap_wqs;
 	uint32_t next_qid;

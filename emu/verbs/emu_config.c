@@ -40,6 +40,7 @@ emu_cfg_defaults(struct emu_cfg *cfg)
 	cfg->strict = 0;
 	cfg->mode = EMU_CFG_MODE_THREAD;
 	cfg->kernel2026 = 1;
+	cfg->doorbell_sample = 1;	/* until the trap lands */
 	cfg->ctl = 1;
 	cfg->remove_at_ms = -1;
 	cfg->reset_at_ms = -1;
@@ -329,14 +330,18 @@ emu_cfg_set(struct emu_cfg *cfg, const char *key, const char *value,
 				"mode=%s: want step|thread", value);
 		return 0;
 	}
-	if (!strcmp(key, "rdma_core")) {
-		if (!strcmp(value, "44"))
-			cfg->rdma_core_head = 0;
-		else if (!strcmp(value, "head"))
-			cfg->rdma_core_head = 1;
+	if (!strcmp(key, "rdma_core"))
+		return cfg_err(err, err_len,
+			"rdma_core=%s: the emulator no longer stands in for rdma-core: the limits of the rdma-core that runs apply (for a newer one, scripts/rdma-core.sh env)",
+			value);
+	if (!strcmp(key, "doorbell")) {
+		if (!strcmp(value, "trap"))
+			cfg->doorbell_sample = 0;
+		else if (!strcmp(value, "sample"))
+			cfg->doorbell_sample = 1;
 		else
 			return cfg_err(err, err_len,
-				"rdma_core=%s: want 44|head", value);
+				"doorbell=%s: want trap|sample", value);
 		return 0;
 	}
 	if (!strcmp(key, "capture")) {
@@ -529,7 +534,7 @@ emu_cfg_dump(const struct emu_cfg *cfg, FILE *f)
 	fprintf(f, "busy_errno=%s\nstrict=%d\nmode=%s\ntrace=%d\n",
 		cfg->busy_errno == EBUSY ? "EBUSY" : "ENODEV", cfg->strict,
 		cfg->mode == EMU_CFG_MODE_STEP ? "step" : "thread", cfg->trace);
-	fprintf(f, "kernel2026=%d\nrdma_core=%s\ncapture=%u\n", cfg->kernel2026,
-		cfg->rdma_core_head ? "head" : "44", cfg->capture);
+	fprintf(f, "kernel2026=%d\ndoorbell=%s\ncapture=%u\n", cfg->kernel2026,
+		cfg->doorbell_sample ? "sample" : "trap", cfg->capture);
 	fprintf(f, "vswitch_flows=%u\n", cfg->vswitch_flows);
 }

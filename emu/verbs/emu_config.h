@@ -45,7 +45,8 @@ struct emu_cfg {
 	enum emu_cfg_mode mode;
 	int trace;
 	int kernel2026;			/* RSS QP after a raw QP; one port per PD */
-	int rdma_core_head;		/* libmana without the v44-only 256-entry limits */
+	int doorbell_sample;		/* 1: doorbell pages writable and sampled (fast);
+					 * 0: every store trapped and queued (faithful) */
 	unsigned int capture;		/* frames kept per vPort for capture reads */
 	unsigned int vswitch_flows;	/* vSwitch flow table per vPort (1024) */
 	int numa_node;

@@ -98,22 +98,10 @@ new_ibdev(struct emu_fn *fn, bool make_tree)
 		return -ENOMEM;
 	d->fn = fn;
 	d->index = emu_rt.next_ib_index++;
-	d->ibdev.node_type = IBV_NODE_CA;
-	d->ibdev.transport_type = IBV_TRANSPORT_IB;
-	emu_tree_ibname(d->ibdev.name, sizeof(d->ibdev.name), &emu_rt.cfg,
-			d->index);
-	snprintf(d->ibdev.dev_name, sizeof(d->ibdev.dev_name), "uverbs%u",
-		 d->index);
-	snprintf(d->ibdev.dev_path, sizeof(d->ibdev.dev_path),
-		 "%s/infiniband_verbs/uverbs%u", emu_rt.dir, d->index);
-	if (snprintf(d->ibdev.ibdev_path, sizeof(d->ibdev.ibdev_path),
-		     "%s/infiniband/%s", emu_rt.dir, d->ibdev.name) >=
-	    (int)sizeof(d->ibdev.ibdev_path)) {
-		free(d);
-		return -ENAMETOOLONG;
-	}
+	emu_tree_ibname(d->name, sizeof(d->name), &emu_rt.cfg, d->index);
 	if (make_tree) {
-		ret = emu_tree_ib_create(emu_rt.dir, d->ibdev.name, fn->pci);
+		ret = emu_tree_ib_create(emu_rt.dir, d->name, d->index, fn->pci,
+					 fn->n_ports);
 		if (ret != 0) {
 			free(d);
 			return ret;
@@ -130,8 +118,22 @@ ibdev_gone(struct emu_fn *fn)
 	if (fn->ib == NULL)
 		return;
 	fn->ib->gone = true;
-	emu_tree_ib_remove(emu_rt.dir, fn->ib->ibdev.name, fn->pci);
+	emu_tree_ib_remove(emu_rt.dir, fn->ib->name, fn->ib->index, fn->pci);
 	fn->ib = NULL;
+}
+
+struct emu_ibdev *
+emu_rt_ibdev(unsigned int index)
+{
+	struct emu_ibdev *d;
+
+	if (!emu_rt.ready)
+		return NULL;
+	TAILQ_FOREACH(d, &emu_rt.ibdevs, next)
+		if (d->index == index && !d->gone && d->fn != NULL &&
+		    d->fn->ib == d)
+			return d;
+	return NULL;
 }
 
 static int
@@ -238,6 +240,7 @@ fn_create(unsigned int idx)
 	dc.vsw_flows = cfg->vswitch_flows;
 	dc.strict = cfg->strict != 0;
 	dc.trace = cfg->trace != 0;
+	dc.db_mode = cfg->doorbell_sample ? EMU_DB_SAMPLE : EMU_DB_FIFO;
 	ret = emu_dev_create(&dc, &fn->hw);
 	if (ret != 0)
 		return ret;
@@ -340,7 +343,7 @@ static void
 rt_teardown(void)
 {
 	struct emu_ibdev *d;
-	struct emu_ctx *ctx;
+	struct emu_uctx *ctx;
 	unsigned int i;
 
 	emu_rt_write_violations(true);
@@ -460,6 +463,7 @@ rt_start(const char *opts)
 	}
 	if (pthread_create(&emu_rt.svc, NULL, svc_main, NULL) == 0)
 		emu_rt.svc_running = true;
+	snprintf(emu_rt.sys_tree, sizeof(emu_rt.sys_tree), "%s/sys", emu_rt.dir);
 	__atomic_store_n(&emu_rt.ready, true, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -501,7 +505,7 @@ rt_remove(struct emu_fn *fn, bool reset, unsigned int delay_ms)
 	ret = reset ? emu_dev_service_reset(fn->hw) : emu_dev_remove(fn->hw);
 	if (ret != 0)
 		return ret;
-	emu_verbs_disassociate(fn);
+	emu_uverbs_disassociate(fn);
 	ibdev_gone(fn);
 	if (reset) {
 		fn->state = EMU_FN_RESETTING;
@@ -904,6 +908,9 @@ mana_emu_init(const char *opts)
 	 */
 	if (ret == 0 && getenv("SYSFS_PCI_DEVICES") == NULL)
 		setenv("SYSFS_PCI_DEVICES", emu_rt.pci_tree, 1);
+	/* and libibverbs reads the emulated sysfs */
+	if (ret == 0 && getenv("SYSFS_PATH") == NULL)
+		setenv("SYSFS_PATH", emu_rt.sys_tree, 1);
 	if (ret != 0) {
 		char err[sizeof(emu_rt.err)];
 
@@ -1015,7 +1022,7 @@ mana_emu_ibdev_name(unsigned int dev)
 		return NULL;
 	pthread_mutex_lock(&emu_rt_lock);
 	if (fn->ib != NULL)
-		name = fn->ib->ibdev.name;
+		name = fn->ib->name;
 	pthread_mutex_unlock(&emu_rt_lock);
 	return name;
 }
@@ -1145,20 +1152,16 @@ mana_emu_counter(unsigned int dev, const char *name, uint64_t *value)
 		return 0;
 	}
 	if (!strcmp(name, "live_contexts") || !strcmp(name, "live_objects")) {
-		const struct emu_ctx *ctx;
-		const struct emu_obj *o;
-		uint64_t n_ctx = 0, n_obj = 0;
+		uint64_t n_ctx, n_obj;
 
 		pthread_mutex_lock(&emu_rt_lock);
-		TAILQ_FOREACH(ctx, &emu_rt.ctxs, next) {
-			if (ctx->fn != fn)
-				continue;
-			n_ctx++;
-			TAILQ_FOREACH(o, &ctx->objs, next)
-				n_obj++;
-		}
+		emu_uverbs_count(fn, &n_ctx, &n_obj);
 		pthread_mutex_unlock(&emu_rt_lock);
 		*value = name[5] == 'c' ? n_ctx : n_obj;
+		return 0;
+	}
+	if (!strcmp(name, "db_fifo_lost")) {
+		*value = emu_db_lost(fn->hw);
 		return 0;
 	}
 	if (!strcmp(name, "live_channels")) {
@@ -1284,31 +1287,17 @@ mana_emu_inject_tx_error(unsigned int dev, unsigned int port,
 			 unsigned int count, unsigned int cqe_type)
 {
 	struct emu_fn *fn = fn_get(dev);
-	struct emu_obj *o;
-	struct emu_ctx *ctx;
-	int ret = 0, n = 0;
+	uint32_t ids[64];
+	unsigned int n, i;
+	int ret = 0;
 
 	if (fn == NULL || port >= fn->n_ports)
 		return -EINVAL;
 	pthread_mutex_lock(&emu_rt_lock);
 	/* the SQs of that vPort */
-	TAILQ_FOREACH(ctx, &emu_rt.ctxs, next) {
-		if (ctx->fn != fn || ctx->dead)
-			continue;
-		TAILQ_FOREACH(o, &ctx->objs, next) {
-			struct emu_qp *qp;
-
-			if (o->type != EMU_OBJ_QP)
-				continue;
-			qp = (struct emu_qp *)(void *)((char *)o -
-					offsetof(struct emu_qp, obj));
-			if (qp->rss || !qp->hw_live || qp->port != port + 1)
-				continue;
-			ret = emu_fault_tx_error(fn->hw, qp->sq_id, count,
-						 cqe_type, 0);
-			n++;
-		}
-	}
+	n = emu_uverbs_sq_ids(fn, port, ids, 64);
+	for (i = 0; i < n && i < 64; i++)
+		ret = emu_fault_tx_error(fn->hw, ids[i], count, cqe_type, 0);
 	pthread_mutex_unlock(&emu_rt_lock);
 	if (ret == 0 && n == 0)
 		ret = -ENOENT;

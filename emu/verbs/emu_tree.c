@@ -163,6 +163,9 @@ emu_tree_pci_create(const char *dir, const char *pci, unsigned int device_id,
 	snprintf(v, sizeof(v), "PCI_SLOT_NAME=%s\nPCI_ID=1414:%04X\nDRIVER=mana\n",
 		 pci, device_id & 0xffff);
 	ret = ret ? ret : write_fmt(pcidir, "uevent", v);
+	snprintf(v, sizeof(v), "pci:v00001414d%08Xsv00001414sd%08Xbc02sc00i00\n",
+		 device_id & 0xffff, device_id & 0xffff);
+	ret = ret ? ret : write_fmt(pcidir, "modalias", v);
 	if (ret != 0)
 		return ret;
 	{
@@ -235,43 +238,90 @@ emu_tree_pci_remove(const char *dir, const char *pci)
 	rm_rf(pcidir);
 }
 
-int
-emu_tree_ib_create(const char *dir, const char *ibname, const char *pci)
+/* <dir>/sys/class/<cls> */
+static int
+class_dir(char *buf, size_t len, const char *dir, const char *cls, const char *name)
 {
-	char ibdir[TREE_PATH_MAX], link[TREE_PATH_MAX], tgt[TREE_PATH_MAX];
+	if ((size_t)snprintf(buf, len, "%s/sys/class/%s/%s", dir, cls, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int
+emu_tree_ib_create(const char *dir, const char *ibname, unsigned int index,
+		   const char *pci, unsigned int n_ports)
+{
+	char ibdir[TREE_PATH_MAX], uvdir[TREE_PATH_MAX], link[TREE_PATH_MAX + 16];
+	char tgt[TREE_PATH_MAX + 32], v[96], uv[32];
+	unsigned int p;
 	int ret;
 
-	if (snprintf(ibdir, sizeof(ibdir), "%s/infiniband/%s", dir, ibname) >= (int)sizeof(ibdir))
-		return -ENAMETOOLONG;
-	ret = mkdir_p(ibdir);
+	snprintf(uv, sizeof(uv), "uverbs%u", index);
+	ret = class_dir(ibdir, sizeof(ibdir), dir, "infiniband", ibname);
+	ret = ret ? ret : class_dir(uvdir, sizeof(uvdir), dir, "infiniband_verbs", uv);
+	ret = ret ? ret : mkdir_p(ibdir);
+	ret = ret ? ret : mkdir_p(uvdir);
 	if (ret != 0)
 		return ret;
+	/* class/infiniband/<ibdev>: what libibverbs and a driver read */
 	ret = write_fmt(ibdir, "node_type", "1: CA\n");
-	ret = ret ? ret : write_fmt(ibdir, "ibdev", ibname);
+	snprintf(v, sizeof(v), "0015:5dff:fe00:%04x\n", index & 0xffff);
+	ret = ret ? ret : write_fmt(ibdir, "node_guid", v);
+	ret = ret ? ret : write_fmt(ibdir, "sys_image_guid", v);
+	ret = ret ? ret : write_fmt(ibdir, "fw_ver", "1.0.0\n");
+	ret = ret ? ret : write_fmt(ibdir, "hca_type", "\n");
+	for (p = 1; ret == 0 && p <= n_ports; p++) {
+		char pdir[TREE_PATH_MAX + 24];
+
+		snprintf(pdir, sizeof(pdir), "%s/ports/%u", ibdir, p);
+		ret = mkdir_p(pdir);
+		ret = ret ? ret : write_fmt(pdir, "link_layer", "Ethernet\n");
+		ret = ret ? ret : write_fmt(pdir, "cap_mask", "0x00000000\n");
+	}
 	if (ret != 0)
 		return ret;
-	if (snprintf(link, sizeof(link), "%s/device", ibdir) >= (int)sizeof(link))
-		return -ENAMETOOLONG;
-	snprintf(tgt, sizeof(tgt), "../../pci/%s", pci);
+	snprintf(link, sizeof(link), "%s/device", ibdir);
+	snprintf(tgt, sizeof(tgt), "../../../../pci/%s", pci);
 	unlink(link);
 	if (symlink(tgt, link) != 0)
 		return -errno;
-	/* sysfs also lists the IB device under its PCI function */
+	/* class/infiniband_verbs: the global ABI and the uverbs device */
+	snprintf(tgt, sizeof(tgt), "%s/sys/class/infiniband_verbs", dir);
+	ret = write_fmt(tgt, "abi_version", "6\n");
+	ret = ret ? ret : write_fmt(uvdir, "ibdev", ibname);
+	ret = ret ? ret : write_fmt(uvdir, "abi_version", "1\n");
+	snprintf(v, sizeof(v), "231:%u\n", 192 + index);
+	ret = ret ? ret : write_fmt(uvdir, "dev", v);
+	if (ret != 0)
+		return ret;
+	snprintf(link, sizeof(link), "%s/device", uvdir);
+	snprintf(tgt, sizeof(tgt), "../../../../pci/%s", pci);
+	unlink(link);
+	if (symlink(tgt, link) != 0)
+		return -errno;
+	/* sysfs also lists both class devices under the PCI function */
 	if (snprintf(ibdir, sizeof(ibdir), "%s/pci/%s/infiniband/%s", dir, pci,
 		     ibname) >= (int)sizeof(ibdir))
 		return -ENAMETOOLONG;
-	return mkdir_p(ibdir);
+	ret = mkdir_p(ibdir);
+	snprintf(uvdir, sizeof(uvdir), "%s/pci/%s/infiniband_verbs/%s", dir, pci, uv);
+	return ret ? ret : mkdir_p(uvdir);
 }
 
 void
-emu_tree_ib_remove(const char *dir, const char *ibname, const char *pci)
+emu_tree_ib_remove(const char *dir, const char *ibname, unsigned int index,
+		   const char *pci)
 {
-	char ibdir[TREE_PATH_MAX];
+	char path[TREE_PATH_MAX];
 
-	snprintf(ibdir, sizeof(ibdir), "%s/infiniband/%s", dir, ibname);
-	rm_rf(ibdir);
-	snprintf(ibdir, sizeof(ibdir), "%s/pci/%s/infiniband", dir, pci);
-	rm_rf(ibdir);
+	snprintf(path, sizeof(path), "%s/sys/class/infiniband/%s", dir, ibname);
+	rm_rf(path);
+	snprintf(path, sizeof(path), "%s/sys/class/infiniband_verbs/uverbs%u", dir, index);
+	rm_rf(path);
+	snprintf(path, sizeof(path), "%s/pci/%s/infiniband", dir, pci);
+	rm_rf(path);
+	snprintf(path, sizeof(path), "%s/pci/%s/infiniband_verbs", dir, pci);
+	rm_rf(path);
 }
 
 int
@@ -323,7 +373,7 @@ emu_tree_remove_all(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/pci", dir);
 	rm_rf(path);
-	snprintf(path, sizeof(path), "%s/infiniband", dir);
+	snprintf(path, sizeof(path), "%s/sys", dir);
 	rm_rf(path);
 	snprintf(path, sizeof(path), "%s/drivers", dir);
 	rm_rf(path);
@@ -356,7 +406,7 @@ emu_tree_build(const struct emu_cfg *cfg, const char *dir)
 		if (cfg->ibdev_none)
 			continue;
 		emu_tree_ibname(name, sizeof(name), cfg, d);
-		ret = emu_tree_ib_create(dir, name, cfg->pci[d]);
+		ret = emu_tree_ib_create(dir, name, d, cfg->pci[d], cfg->n_ports);
 		if (ret != 0)
 			return ret;
 	}

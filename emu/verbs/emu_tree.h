@@ -30,15 +30,20 @@ int emu_tree_pci_create(const char *dir, const char *pci,
 void emu_tree_pci_remove(const char *dir, const char *pci);
 
 /**
- * Create <dir>/infiniband/<ibname>/ whose `device` link points at the PCI
- * directory, plus ibdev/node_type files, and <dir>/pci/<pci>/infiniband/<ibname>/
- * as sysfs lists the class device under its PCI function.
+ * Register IB device @p ibname (index @p index) of function @p pci in the
+ * sysfs view under <dir>/sys: class/infiniband/<ibname>/ (node_type,
+ * node_guid, ports/1..n, `device` -> the PCI directory) and
+ * class/infiniband_verbs/uverbs<index>/ (ibdev, abi_version, dev = 231:192+index,
+ * `device`), plus class/infiniband_verbs/abi_version, and both class devices
+ * listed under <dir>/pci/<pci>/ as sysfs does.
  * @return 0 on success, a negative errno value otherwise.
  */
-int emu_tree_ib_create(const char *dir, const char *ibname, const char *pci);
+int emu_tree_ib_create(const char *dir, const char *ibname, unsigned int index,
+		       const char *pci, unsigned int n_ports);
 
-/** Remove <dir>/infiniband/<ibname> and <dir>/pci/<pci>/infiniband. */
-void emu_tree_ib_remove(const char *dir, const char *ibname, const char *pci);
+/** Unregister IB device @p ibname / uverbs<@p index> of @p pci from the tree. */
+void emu_tree_ib_remove(const char *dir, const char *ibname, unsigned int index,
+			const char *pci);
 
 /** Name of the netdev of vPort @p port of function @p pci. */
 void emu_tree_ifname(char *buf, const char *pci, unsigned int port);
