@@ -11,7 +11,9 @@
 # Cases proving the witness works run under --strict with coalescing off
 # (22.11 cannot decode coalesced CQEs); the known-defect cases expect the
 # defect: cq_doorbell expects mana-emu --strict to fail naming cq_db_missed
-# and nothing else, coalescing_on runs on the device default (coalescing on).
+# and nothing else; coalescing_on runs on the device default (coalescing on)
+# and expects the witness to log one "RX coalescing is not supported" per
+# coalesced CQE the device counted.
 set -u
 build=$(cd "${1:?build dir}" && pwd)
 prog=${2:?test program}
@@ -30,7 +32,7 @@ expect_rc=0
 case $case in
 io|rss|rmv|coalescing_off) emu_args+=(--strict --no-coalescing) ;;
 cq_doorbell) emu_args+=(--strict --no-coalescing); expect_rc=3 ;;
-coalescing_on) ;;
+coalescing_on) emu_args+=(--strict) ;;
 *) echo "FAIL: unknown case $case"; exit 2 ;;
 esac
 case $case in
@@ -40,6 +42,10 @@ cq_doorbell|coalescing_on)
 		exit 77
 	} ;;
 esac
+
+# extra emulator options, e.g. MANA_TEST_EMU_ARGS="--opt doorbell=trap"
+read -r -a extra <<<"${MANA_TEST_EMU_ARGS:-}"
+emu_args+=("${extra[@]}")
 
 work=$witness_dir/run-$case
 source "$here/../common/emu-run.sh"
@@ -65,6 +71,13 @@ if [ "$case" = cq_doorbell ]; then
 		echo "FAIL: mana-emu --strict must report cq_db_missed and nothing else"
 		fail=1
 	fi
+fi
+if [ "$case" = coalescing_on ]; then
+	cqes=$(sed -n 's/.*coalesced_cqes=\([0-9]*\).*/\1/p' "$work/log")
+	logged=$(grep -c 'RX coalescing is not supported' "$work/log")
+	echo "witness logged \"RX coalescing is not supported\" $logged times for ${cqes:-?} coalesced CQEs"
+	[ -n "$cqes" ] && [ "$logged" -eq "$cqes" ] ||
+		{ echo "FAIL: one log line per coalesced CQE expected"; fail=1; }
 fi
 rm -rf "$work"
 [ $fail -eq 0 ] && echo "witness $case: PASS"

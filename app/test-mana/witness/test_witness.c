@@ -15,8 +15,9 @@
  */
 
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* dl_iterate_phdr */
+#define _GNU_SOURCE	/* dladdr, dl_iterate_phdr */
 #endif
+#include <dlfcn.h>
 #include <link.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -73,6 +74,24 @@ emu_poll(void)
 		emu.step();
 	else
 		rte_delay_us_sleep(20);
+}
+
+/*
+ * Let the device take every doorbell already written before queues are
+ * destroyed, as hardware does (the store reaches it long before the destroy
+ * command): step until idle in step mode, 10 ms otherwise.
+ */
+static void
+emu_settle(void)
+{
+	unsigned int i;
+
+	if (step_mode) {
+		for (i = 0; i < 100 && emu.step() != 0; i++)
+			;
+	} else {
+		rte_delay_us_sleep(10 * 1000);
+	}
 }
 
 /* Counter "port<N>.<name>" of the emulated function (vPort N). */
@@ -181,9 +200,11 @@ ports_start(uint16_t nq, bool rmv)
 	return ret != 0 ? ret : port_start(port_b, nq, rmv);
 }
 
+/* Stop both ports, once the device took the doorbells written so far. */
 static void
 ports_stop(void)
 {
+	emu_settle();
 	rte_eth_dev_stop(port_a);
 	rte_eth_dev_stop(port_b);
 }
@@ -303,6 +324,19 @@ tx_all(uint16_t port, uint16_t q, struct rte_mbuf **pkts, unsigned int n)
 	return sent;
 }
 
+/* An empty tx_burst on queue 0 of @p port, which reaps TX completions. */
+static void
+tx_reap(uint16_t port)
+{
+	struct rte_mbuf *none[1];
+	unsigned int i;
+
+	for (i = 0; i < 10; i++) {
+		rte_eth_tx_burst(port, 0, none, 0);
+		emu_poll();
+	}
+}
+
 /*
  * Receive on queues 0..@p nq-1 of @p port into @p out (queue of each in
  * @p outq if not NULL) until @p want packets or @p ms milliseconds passed.
@@ -370,6 +404,29 @@ send_and_check(uint16_t src, uint16_t dst, uint32_t seq0, unsigned int n,
 
 /* ------------------------------------------------------------------ cases */
 
+/*
+ * Known defect: 22.11 posts as many RX WQEs as its ring has entries, so its
+ * head wraps onto its tail and stop's drain loop ("while tail != head")
+ * frees none of them: a full ring of mbufs per RX queue stays in use. After
+ * stopping both ports with @p nq RX queues each, 0 when exactly that many
+ * are in use beyond @p base (the leak, and nothing else), -1 otherwise.
+ */
+static int
+mbufs_after_stop(unsigned int base, uint16_t nq)
+{
+	unsigned int in_use = rte_mempool_in_use_count(pool);
+	unsigned int ring_leak = 2u * nq * NB_DESC;
+
+	printf("  after stop: %u mbufs in use, %u before start (known defect: %u, "
+	       "the full RX rings)\n", in_use, base, ring_leak);
+	if (in_use != base + ring_leak) {
+		fprintf(stderr, "  %u mbufs in use after stop, expected %u + %u\n", in_use,
+			base, ring_leak);
+		return -1;
+	}
+	return 0;
+}
+
 #define CHECK(cond, fmt, ...) do { \
 	if (!(cond)) { \
 		ports_stop(); \
@@ -389,7 +446,8 @@ env_count(const char *name, unsigned int dflt)
  * Single queue, 64-byte frames: port1 sends, port2 receives each frame
  * byte-exact and forwards the same mbufs back (MACs swapped: the device
  * drops frames whose source MAC is not the sender vPort's), port1 receives
- * them byte-exact. Exact ethdev and device counters, no mbuf leaked.
+ * them byte-exact. Exact ethdev and device counters; no mbuf lost but the
+ * RX rings (mbufs_after_stop).
  * Fewer than 8 x 256 completions per CQ (see test_cq_doorbell).
  */
 static int
@@ -429,6 +487,9 @@ test_io(void)
 		rte_pktmbuf_free_bulk(b, k);
 		done += k;
 	}
+	/* 22.11 counts TX packets as it reaps their completions, in tx_burst */
+	tx_reap(port_a);
+	tx_reap(port_b);
 	rte_eth_stats_get(port_a, &sa);
 	rte_eth_stats_get(port_b, &sb);
 	printf("  %u frames of %u bytes each way, byte-exact\n", n, FRAME_LEN);
@@ -440,9 +501,7 @@ test_io(void)
 	      emu_counter(1, "tx_frames") == n && emu_counter(0, "rx_frames") == n,
 	      "device counters differ from %u frames each way", n);
 	ports_stop();
-	MTEST_ASSERT(rte_mempool_in_use_count(pool) == base,
-		     "%u mbufs in use after stop, %u before", rte_mempool_in_use_count(pool),
-		     base);
+	MTEST_ASSERT(mbufs_after_stop(base, 1) == 0, "mbufs lost");
 	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations:\n%s", violations());
 	return MTEST_SUCCESS;
 }
@@ -505,9 +564,7 @@ test_rss(void)
 			CHECK(per_q[i] > 0, "RX queue %u received nothing", i);
 	}
 	ports_stop();
-	MTEST_ASSERT(rte_mempool_in_use_count(pool) == base,
-		     "%u mbufs in use after stop, %u before", rte_mempool_in_use_count(pool),
-		     base);
+	MTEST_ASSERT(mbufs_after_stop(base, MAX_Q) == 0, "mbufs lost");
 	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations:\n%s", violations());
 	return MTEST_SUCCESS;
 }
@@ -613,49 +670,52 @@ test_cq_doorbell(void)
 }
 
 /*
- * The same traffic with and without RX CQE coalescing (spec 5.5): bursts of
- * 32 frames, 8 rings' worth. Off: every frame arrives byte-exact and no CQE
- * is coalesced. On (the device default): 22.11 skips each CQE_RX_COALESCED_4
- * without consuming or reposting its WQEs, so the ring drains: RX stops, the
- * device counts frames dropped for want of a WQE, and frames delivered
- * before that are not the frames sent (the ring is out of step).
+ * The same traffic with and without RX CQE coalescing (spec 5.5), in step
+ * mode: bursts of 32 frames, 4 rings' worth, then 64 more. Off: every frame
+ * arrives byte-exact, no CQE is coalesced, no frame dropped. On (the device
+ * default): the device puts each 4 frames of a burst in one
+ * CQE_RX_COALESCED_4; 22.11 skips each such CQE ("RX coalescing is not
+ * supported") without consuming or reposting its WQEs, so its first ring's
+ * worth of frames fills NB_DESC / 4 CQEs, none is delivered, and every later
+ * frame finds no WQE: RX is gone for good. No device rule is broken on
+ * either side (fewer than 8 x 256 completions per CQ).
  */
 static int
 coalescing_run(bool on)
 {
-	unsigned int n = 8 * NB_DESC, exact, arrived, tail_exact, tail_arrived;
+	unsigned int n = 4 * NB_DESC, tail = 2 * BURST;
+	unsigned int exact, arrived, tail_exact, tail_arrived;
 	uint64_t coalesced, nowqe;
 
 	emu_step_mode(true);
 	MTEST_ASSERT_EQ(ports_start(1, false), 0);
 	exact = send_and_check(port_a, port_b, 0, n, &arrived);
-	/* after the ring's worth: does anything still arrive? */
-	tail_exact = send_and_check(port_a, port_b, n, 2 * BURST, &tail_arrived);
+	/* after that: does anything still arrive? */
+	tail_exact = send_and_check(port_a, port_b, n, tail, &tail_arrived);
 	coalesced = emu_counter(1, "rx_coalesced_cqes");
 	nowqe = emu_counter(1, "rx_discards_nowqe");
 	ports_stop();
 	emu_step_mode(false);
-	printf("  coalescing %s: %u frames sent, %u arrived, %u byte-exact and in order; "
-	       "then %u sent, %u arrived; device: %" PRIu64 " coalesced CQEs, %" PRIu64
-	       " frames dropped without WQE\n", on ? "on" : "off", n, arrived, exact,
-	       2 * BURST, tail_arrived, coalesced, nowqe);
-	printf("  violations:\n%s", violations());
+	printf("  coalescing %s: %u frames sent, %u arrived, %u byte-exact; then %u sent, "
+	       "%u arrived; device: coalesced_cqes=%" PRIu64 ", %" PRIu64
+	       " frames dropped without WQE\n", on ? "on" : "off", n, arrived, exact, tail,
+	       tail_arrived, coalesced, nowqe);
+	MTEST_ASSERT(emu.violation_count() == 0, "emulator violations:\n%s", violations());
 	if (!on) {
 		MTEST_ASSERT(coalesced == 0, "%" PRIu64 " coalesced CQEs with coalescing off",
 			     coalesced);
-		MTEST_ASSERT(exact == n && tail_exact == 2 * BURST,
-			     "%u + %u of %u + %u frames exact", exact, tail_exact, n,
-			     2 * BURST);
+		MTEST_ASSERT(exact == n && tail_exact == tail, "%u + %u of %u + %u frames exact",
+			     exact, tail_exact, n, tail);
 		MTEST_ASSERT(nowqe == 0, "%" PRIu64 " frames dropped without WQE", nowqe);
-		MTEST_ASSERT(emu.violation_count() == 0, "emulator violations");
 		return MTEST_SUCCESS;
 	}
-	MTEST_ASSERT(coalesced > 0, "the device coalesced no CQE: the defect cannot show");
-	MTEST_ASSERT(tail_arrived == 0, "RX still delivers %u frames after %u: the ring "
-		     "did not drain", tail_arrived, n);
-	MTEST_ASSERT(nowqe > 0, "no frame dropped for want of a WQE");
-	MTEST_ASSERT(exact < arrived, "every delivered frame was the frame sent (%u)",
-		     arrived);
+	MTEST_ASSERT(coalesced == NB_DESC / 4, "%" PRIu64 " coalesced CQEs, expected %u "
+		     "(the first ring's worth, 4 frames each)", coalesced, NB_DESC / 4);
+	MTEST_ASSERT(arrived == 0 && tail_arrived == 0,
+		     "%u + %u frames delivered: the ring did not drain as predicted",
+		     arrived, tail_arrived);
+	MTEST_ASSERT(nowqe == n + tail - NB_DESC, "%" PRIu64 " frames dropped without WQE, "
+		     "expected all but the first %u (%u)", nowqe, NB_DESC, n + tail - NB_DESC);
 	return MTEST_SUCCESS;
 }
 
@@ -698,7 +758,50 @@ mana_objects(struct dl_phdr_info *info, size_t size __rte_unused, void *data)
 	return 0;
 }
 
-/* The two ports, and proof that the witness is the only net_mana loaded. */
+/*
+ * 0 when the loaded library @p lib defines @p sym and no object of the
+ * global scope (the preloaded emulator included) interposes another
+ * definition: the witness then calls the system's rdma-core. -1 otherwise.
+ */
+static int
+symbol_from(const char *sym, const char *lib)
+{
+	void *h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD), *p, *g;
+	const char *base;
+	Dl_info di;
+
+	if (h == NULL) {
+		fprintf(stderr, "%s is not loaded\n", lib);
+		return -1;
+	}
+	p = dlsym(h, sym);
+	dlclose(h);
+	if (p == NULL || dladdr(p, &di) == 0 || di.dli_fname == NULL) {
+		fprintf(stderr, "%s has no %s\n", lib, sym);
+		return -1;
+	}
+	base = strrchr(di.dli_fname, '/');
+	base = base != NULL ? base + 1 : di.dli_fname;
+	if (strcmp(base, lib) != 0) {
+		fprintf(stderr, "%s's %s is defined in %s\n", lib, sym, di.dli_fname);
+		return -1;
+	}
+	g = dlsym(RTLD_DEFAULT, sym);
+	if (g != NULL && g != p) {
+		Dl_info gi;
+
+		fprintf(stderr, "%s of %s is interposed by %s\n", sym, di.dli_fname,
+			dladdr(g, &gi) && gi.dli_fname ? gi.dli_fname : "?");
+		return -1;
+	}
+	printf("%s: %s\n", sym, di.dli_fname);
+	return 0;
+}
+
+/*
+ * The two ports, proof that the witness is the only net_mana loaded and
+ * that it runs on the system's rdma-core.
+ */
 static int
 find_ports(void)
 {
@@ -714,6 +817,9 @@ find_ports(void)
 			loaded[0], loaded[1], WITNESS_SO);
 		return -1;
 	}
+	if (symbol_from("ibv_open_device", "libibverbs.so.1") != 0 ||
+	    symbol_from("manadv_init_obj", "libmana.so.1") != 0)
+		return -1;
 	RTE_ETH_FOREACH_DEV(p) {
 		if (rte_eth_dev_get_name_by_port(p, name) != 0)
 			continue;
