@@ -214,6 +214,12 @@ int emu_db_page_alloc(struct emu_dev *dev, struct emu_db_page *page);
 int emu_db_store(struct emu_dev *dev, uint32_t page_id, uint32_t offset,
 		 uint64_t value, unsigned int width);
 
+/**
+ * Switch doorbell page @p id of an EMU_DB_FIFO device to sampling (when
+ * its stores cannot be trapped). -ENOENT if unknown.
+ */
+int emu_db_page_sampled(struct emu_dev *dev, uint32_t id);
+
 /** Stores emu_db_store() refused because the FIFO was full. */
 uint64_t emu_db_lost(const struct emu_dev *dev);
 

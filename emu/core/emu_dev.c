@@ -500,7 +500,7 @@ emu_mr_destroy(struct emu_dev *dev, uint32_t lkey)
 	struct emu_pd *pd;
 	int rc = 0;
 
-	pthread_mutex_lock(&dev->lock);
+	emu_dev_lock_cmd(dev);
 	mr = emu_mr_lookup(dev, lkey);
 	if (mr == NULL) {
 		rc = dev->removed ? 0 : -ENOENT;
@@ -615,12 +615,28 @@ out:
 }
 
 int
+emu_db_page_sampled(struct emu_dev *dev, uint32_t id)
+{
+	struct emu_page *pg;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&dev->lock);
+	pg = emu_page_find(dev, id);
+	if (pg != NULL) {
+		pg->fifo = false;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return rc;
+}
+
+int
 emu_db_page_free(struct emu_dev *dev, uint32_t id)
 {
 	struct emu_page **pp, *pg;
 	int rc = -ENOENT;
 
-	pthread_mutex_lock(&dev->lock);
+	emu_dev_lock_cmd(dev);
 	for (pp = &dev->pages; (pg = *pp) != NULL; pp = &pg->next) {
 		if (pg->id != id)
 			continue;
@@ -695,7 +711,7 @@ emu_vport_unconfig_tx(struct emu_dev *dev, uint32_t vport, uint32_t pdid)
 
 	if (vport >= dev->cfg.n_vports)
 		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
+	emu_dev_lock_cmd(dev);
 	vp = &dev->vport[vport];
 	if (vp->tx_refs == 0 || vp->tx_pdid != pdid) {
 		rc = dev->removed ? 0 : -ENOENT;
@@ -884,7 +900,7 @@ emu_wq_obj_destroy(struct emu_dev *dev, uint64_t handle)
 	uint32_t pos, i;
 	int rc = 0;
 
-	pthread_mutex_lock(&dev->lock);
+	emu_dev_lock_cmd(dev);
 	wq = emu_wq_by_handle(dev, handle, &pos);
 	if (wq == NULL) {
 		rc = dev->removed ? 0 : -ENOENT;
@@ -924,7 +940,7 @@ emu_vport_config_rx(struct emu_dev *dev, uint32_t vport,
 
 	if (vport >= dev->cfg.n_vports || rx == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
+	emu_dev_lock_cmd(dev);
 	vp = &dev->vport[vport];
 	if (dev->removed) {
 		rc = -EIO;
@@ -973,7 +989,7 @@ emu_vport_disable_rx(struct emu_dev *dev, uint32_t vport)
 {
 	if (vport >= dev->cfg.n_vports)
 		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
+	emu_dev_lock_cmd(dev);
 	emu_rx_flush(dev, true);
 	dev->vport[vport].rx_enable = false;
 	emu_vsw_rx_changed(dev, vport);
@@ -988,7 +1004,7 @@ emu_cq_set_event(struct emu_dev *dev, uint32_t cq_id,
 	struct emu_wq *wq;
 	int rc = 0;
 
-	pthread_mutex_lock(&dev->lock);
+	emu_dev_lock_cmd(dev);
 	wq = emu_wq_by_id(dev, cq_id);
 	if (wq == NULL || wq->cq.id != cq_id) {
 		rc = dev->removed ? -EIO : -ENOENT;

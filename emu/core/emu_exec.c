@@ -238,7 +238,7 @@ emu_page_by_id(struct emu_dev *dev, uint32_t id)
 }
 
 /* Device lock held: take every store queued so far, in order. */
-static int
+int
 emu_db_drain(struct emu_dev *dev, bool removed)
 {
 	const uint64_t mask = EMU_DB_FIFO_CELLS - 1;
@@ -271,6 +271,22 @@ emu_db_drain(struct emu_dev *dev, bool removed)
 		work += emu_page_store(dev, pg, offset, value, width);
 	}
 	return work;
+}
+
+void
+emu_dev_lock_cmd(struct emu_dev *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	/*
+	 * A command comes after every doorbell store made before it, and
+	 * after the frames that reached the vPorts before it (the model's
+	 * wire input rings stand for frames the hardware has already
+	 * taken in).
+	 */
+	if (dev->db_fifo != NULL)
+		emu_db_drain(dev, atomic_load(&dev->removed));
+	if (!atomic_load(&dev->removed))
+		emu_wire_poll(dev);
 }
 
 int
@@ -348,9 +364,13 @@ emu_step_all(void)
 /* Device thread                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* Idle this long before the device thread starts yielding its core. */
+#define EMU_IDLE_SPIN_NS	(10u * 1000u * 1000u)
+
 static void *
 emu_thread_main(void *arg)
 {
+	uint64_t last_work = emu_now_ns();
 	uint32_t idle = 0;
 
 	(void)arg;
@@ -368,18 +388,31 @@ emu_thread_main(void *arg)
 		emu_global_unlock();
 		if (w) {
 			idle = 0;
-		} else if (++idle > 20000) {
-			/* long idle: yield the core (2-core machines) */
-			struct timespec ts = { 0, 20000 };
-
-			nanosleep(&ts, NULL);
-		} else {
-#if defined(__x86_64__) || defined(__i386__)
-			__builtin_ia32_pause();
-#else
-			sched_yield();
-#endif
+			continue;
 		}
+		/*
+		 * A driver whose doorbells are trapped spends microseconds per
+		 * store: spin through such gaps (time-based, checked every 1024
+		 * idle passes), and yield the core only after a long idle
+		 * (2-core machines).
+		 */
+		if ((++idle & 1023) == 0) {
+			uint64_t now = emu_now_ns();
+
+			if (idle == 1024)
+				last_work = now;
+			if (now - last_work > EMU_IDLE_SPIN_NS) {
+				struct timespec ts = { 0, 20000 };
+
+				nanosleep(&ts, NULL);
+				continue;
+			}
+		}
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#else
+		sched_yield();
+#endif
 	}
 	return NULL;
 }

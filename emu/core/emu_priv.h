@@ -235,6 +235,12 @@ struct emu_dev {
 	bool thread_mode;
 };
 
+/* emu_exec.c */
+/** Device lock held: process every doorbell store queued so far, in order. */
+int emu_db_drain(struct emu_dev *dev, bool removed);
+/** Take the device lock for a command: doorbell stores made before it come first. */
+void emu_dev_lock_cmd(struct emu_dev *dev);
+
 /* emu_dev.c */
 void emu_violation(struct emu_dev *dev, enum emu_violation kind, uint32_t queue_id,
 		   uint32_t offset, const char *fmt, ...)

@@ -40,7 +40,6 @@ emu_cfg_defaults(struct emu_cfg *cfg)
 	cfg->strict = 0;
 	cfg->mode = EMU_CFG_MODE_THREAD;
 	cfg->kernel2026 = 1;
-	cfg->doorbell_sample = 1;	/* until the trap lands */
 	cfg->ctl = 1;
 	cfg->remove_at_ms = -1;
 	cfg->reset_at_ms = -1;

@@ -298,10 +298,10 @@ nldev_get_chardev(struct emu_nl *nl, const struct nlmsghdr *h)
 		reply_error(nl, h, -EINVAL);
 		return;
 	}
-	snprintf(name, sizeof(name), "uverbs%u", ib->index);
+	snprintf(name, sizeof(name), "uverbs%u", ib->uverbs);
 	put_hdr(&m, RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, RDMA_NLDEV_CMD_GET_CHARDEV), 0, h);
 	put_u64(&m, RDMA_NLDEV_ATTR_CHARDEV,
-		huge_dev(EMU_UVERBS_MAJOR, EMU_UVERBS_MINOR_BASE + ib->index));
+		huge_dev(EMU_UVERBS_MAJOR, EMU_UVERBS_MINOR_BASE + ib->uverbs));
 	put_u64(&m, RDMA_NLDEV_ATTR_CHARDEV_ABI, EMU_MANA_ABI_VERSION);
 	put_str(&m, RDMA_NLDEV_ATTR_CHARDEV_NAME, name);
 	/* rdma-core without libmana finds no provider for an unknown driver */

@@ -85,6 +85,24 @@ del_watches(struct emu_fn *fn)
 	}
 }
 
+/* Lowest number no registered IB device uses (the kernel's names and minors). */
+static unsigned int
+lowest_free(bool minor)
+{
+	const struct emu_ibdev *d;
+	unsigned int n;
+
+	for (n = 0;; n++) {
+		bool used = false;
+
+		TAILQ_FOREACH(d, &emu_rt.ibdevs, next)
+			if (!d->gone && (minor ? d->uverbs : d->name_idx) == n)
+				used = true;
+		if (!used)
+			return n;
+	}
+}
+
 static int
 new_ibdev(struct emu_fn *fn, bool make_tree)
 {
@@ -97,10 +115,13 @@ new_ibdev(struct emu_fn *fn, bool make_tree)
 	if (d == NULL)
 		return -ENOMEM;
 	d->fn = fn;
+	/* the netlink index only grows; names and uverbs minors are reused */
 	d->index = emu_rt.next_ib_index++;
-	emu_tree_ibname(d->name, sizeof(d->name), &emu_rt.cfg, d->index);
+	d->name_idx = lowest_free(false);
+	d->uverbs = lowest_free(true);
+	emu_tree_ibname(d->name, sizeof(d->name), &emu_rt.cfg, d->name_idx);
 	if (make_tree) {
-		ret = emu_tree_ib_create(emu_rt.dir, d->name, d->index, fn->pci,
+		ret = emu_tree_ib_create(emu_rt.dir, d->name, d->uverbs, fn->pci,
 					 fn->n_ports);
 		if (ret != 0) {
 			free(d);
@@ -118,7 +139,7 @@ ibdev_gone(struct emu_fn *fn)
 	if (fn->ib == NULL)
 		return;
 	fn->ib->gone = true;
-	emu_tree_ib_remove(emu_rt.dir, fn->ib->name, fn->ib->index, fn->pci);
+	emu_tree_ib_remove(emu_rt.dir, fn->ib->name, fn->ib->uverbs, fn->pci);
 	fn->ib = NULL;
 }
 
@@ -132,6 +153,19 @@ emu_rt_ibdev(unsigned int index)
 	TAILQ_FOREACH(d, &emu_rt.ibdevs, next)
 		if (d->index == index && !d->gone && d->fn != NULL &&
 		    d->fn->ib == d)
+			return d;
+	return NULL;
+}
+
+struct emu_ibdev *
+emu_rt_uverbs(unsigned int n)
+{
+	struct emu_ibdev *d;
+
+	if (!emu_rt.ready)
+		return NULL;
+	TAILQ_FOREACH(d, &emu_rt.ibdevs, next)
+		if (d->uverbs == n && !d->gone && d->fn != NULL && d->fn->ib == d)
 			return d;
 	return NULL;
 }
@@ -1158,6 +1192,12 @@ mana_emu_counter(unsigned int dev, const char *name, uint64_t *value)
 		emu_uverbs_count(fn, &n_ctx, &n_obj);
 		pthread_mutex_unlock(&emu_rt_lock);
 		*value = name[5] == 'c' ? n_ctx : n_obj;
+		return 0;
+	}
+	if (!strcmp(name, "dead_commands")) {
+		pthread_mutex_lock(&emu_rt_lock);
+		*value = fn->dead_commands;
+		pthread_mutex_unlock(&emu_rt_lock);
 		return 0;
 	}
 	if (!strcmp(name, "db_fifo_lost")) {

@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <linux/netlink.h>
 
+#include "emu_dbtrap.h"
 #include "emu_verbs_priv.h"
 
 #define CDEV_PREFIX	"/dev/infiniband/uverbs"
@@ -213,7 +214,7 @@ cdev_path_stat(int index, struct stat *st)
 	if (emu_rt_ensure() != 0)
 		return (int)fail(ENOENT);
 	pthread_mutex_lock(&emu_rt_lock);
-	present = emu_rt_ibdev((unsigned int)index) != NULL;
+	present = emu_rt_uverbs((unsigned int)index) != NULL;
 	pthread_mutex_unlock(&emu_rt_lock);
 	if (!present)
 		return (int)fail(ENOENT);
@@ -232,7 +233,7 @@ fd_stat(int fd, struct stat *st, bool *done)
 		return 0;
 	ctx = obj;
 	*done = true;
-	cdev_stat(ctx->ib->index, st);
+	cdev_stat(ctx->ib->uverbs, st);
 	return 0;
 }
 
@@ -789,33 +790,68 @@ recv(int fd, void *buf, size_t n, int flags)
 
 #define EMU_DB_MAPS 256
 
-static struct {
+/* One user mapping of a doorbell page; never freed (a trap handler may read it). */
+static struct emu_db_sink {
 	void *addr;
 	bool used;
+	bool trapped;
+	struct emu_dev *dev;
+	uint32_t page_id;
 } db_maps[EMU_DB_MAPS];
 static pthread_mutex_t db_maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* SIGSEGV handler context: every store goes to the device's FIFO. */
+static void
+db_store_cb(void *arg, uint32_t offset, uint64_t value, unsigned int width)
+{
+	struct emu_db_sink *s = arg;
+
+	emu_db_store(s->dev, s->page_id, offset, value, width);
+}
 
 void *
 emu_db_map(struct emu_dev *dev, const struct emu_db_page *db, void *addr,
 	   int flags)
 {
-	void *p;
+	struct emu_db_sink *s = NULL;
+	bool trap = emu_dev_get_config(dev)->db_mode == EMU_DB_FIFO;
+	void *p = MAP_FAILED;
 	int i;
 
-	(void)dev;
 	emu_shim_init();
-	/* doorbell=sample: the page is writable and the device samples it */
-	p = emu_real_mmap(addr, EMU_DB_PAGE_SIZE, PROT_READ | PROT_WRITE,
-			  flags, db->fd, 0);
-	if (p == MAP_FAILED)
-		return p;
 	pthread_mutex_lock(&db_maps_lock);
 	for (i = 0; i < EMU_DB_MAPS; i++) {
 		if (!db_maps[i].used) {
-			db_maps[i].used = true;
-			db_maps[i].addr = p;
+			s = &db_maps[i];
 			break;
 		}
+	}
+	if (s == NULL) {
+		pthread_mutex_unlock(&db_maps_lock);
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	s->dev = dev;
+	s->page_id = db->id;
+	if (trap) {
+		/* doorbell=trap: read-only; each store is decoded and queued */
+		p = emu_dbtrap_map(addr, EMU_DB_PAGE_SIZE, db->fd, 0, flags,
+				   db_store_cb, s);
+		if (p == MAP_FAILED) {
+			fprintf(stderr, "mana-emu: cannot trap doorbell stores (%s): page %u is sampled instead (faithful only with one writer per slot)\n",
+				emu_dbtrap_last_error(), db->id);
+			emu_db_page_sampled(dev, db->id);
+			trap = false;
+		}
+	}
+	if (!trap)
+		/* doorbell=sample: writable, the device samples the slots */
+		p = emu_real_mmap(addr, EMU_DB_PAGE_SIZE, PROT_READ | PROT_WRITE,
+				  flags, db->fd, 0);
+	if (p != MAP_FAILED) {
+		s->addr = p;
+		s->trapped = trap;
+		s->used = true;
 	}
 	pthread_mutex_unlock(&db_maps_lock);
 	return p;
@@ -824,18 +860,24 @@ emu_db_map(struct emu_dev *dev, const struct emu_db_page *db, void *addr,
 int
 emu_db_unmap(void *addr, size_t len)
 {
-	int i, found = 0;
+	bool found = false, trapped = false;
+	int i;
 
 	pthread_mutex_lock(&db_maps_lock);
 	for (i = 0; i < EMU_DB_MAPS; i++) {
 		if (db_maps[i].used && db_maps[i].addr == addr) {
 			db_maps[i].used = false;
-			found = 1;
+			trapped = db_maps[i].trapped;
+			found = true;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&db_maps_lock);
-	if (found)
+	if (!found)
+		return 0;
+	if (trapped)
+		emu_dbtrap_unmap(addr, len);
+	else
 		emu_real_munmap(addr, len);
-	return found;
+	return 1;
 }

@@ -122,7 +122,7 @@ emu_uverbs_open(unsigned int index, int flags)
 	if (ret != 0)
 		return -ENODEV;
 	pthread_mutex_lock(&emu_rt_lock);
-	ib = emu_rt_ibdev(index);
+	ib = emu_rt_uverbs(index);
 	if (ib == NULL) {
 		pthread_mutex_unlock(&emu_rt_lock);
 		return -ENXIO;	/* no device behind this minor any more */
@@ -1289,8 +1289,10 @@ emu_uverbs_write(struct emu_uctx *ctx, const void *buf, size_t len)
 
 	pthread_mutex_lock(&emu_rt_lock);
 	ret = decode(ctx, buf, len, &c, &m);
-	if (ret == 0 && ctx->dead)
+	if (ret == 0 && ctx->dead) {
 		ret = -EIO;	/* disassociated: every command, destroys too */
+		ctx->fn->dead_commands++;
+	}
 	else if (ret == 0 && !ctx->have_ctx && m->fn != cmd_get_context)
 		ret = -EINVAL;	/* no ucontext yet */
 	else if (ret == 0)

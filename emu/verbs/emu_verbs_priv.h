@@ -32,8 +32,10 @@ struct emu_fn;
 
 /** One registration of an IB device (a new one after each reset/re-add). */
 struct emu_ibdev {
-	char name[64];			/* manae_N / mana_N */
-	unsigned int index;		/* N: netlink index, uverbsN, minor */
+	char name[64];			/* manae_N / mana_N: lowest free N */
+	unsigned int index;		/* netlink index: never reused */
+	unsigned int uverbs;		/* uverbsN, minor 192+N: lowest free N */
+	unsigned int name_idx;		/* N of the name */
 	struct emu_fn *fn;
 	bool gone;			/* unregistered */
 	TAILQ_ENTRY(emu_ibdev) next;
@@ -58,6 +60,7 @@ struct emu_fn {
 	unsigned int mtu[EMU_CFG_MAX_PORTS];
 	int netdev_up[EMU_CFG_MAX_PORTS];
 	int watch[EMU_CFG_MAX_PORTS];	/* inotify watch descriptors */
+	uint64_t dead_commands;		/* commands answered EIO: ucontext disassociated */
 };
 
 /* ------------------------------------------------------ event files -- */
@@ -227,6 +230,8 @@ uint64_t emu_rt_now_ns(void);
 
 /** The IB device with netlink index @p index that is registered now, or NULL. Lock held. */
 struct emu_ibdev *emu_rt_ibdev(unsigned int index);
+/** The registered IB device behind /dev/infiniband/uverbs<@p n>, or NULL. Lock held. */
+struct emu_ibdev *emu_rt_uverbs(unsigned int n);
 
 /** Fatal event of function @p fn: disassociate its ucontexts, queue DEVICE_FATAL. Lock held. */
 void emu_uverbs_disassociate(struct emu_fn *fn);
