@@ -45,7 +45,7 @@ emu_dir=$runtime/emu
 } | timeout -s INT 60 "$build/emu/cli/mana-emu" --ports 2 --strict --no-coalescing \
 	--dir "$emu_dir" -- \
 	dpdk-testpmd -l 0-1 -d librte_net_mana_witness.so -a 7870:00:00.0 --no-huge -m 1024 \
-	--file-prefix w-testpmd -- -i --forward-mode=io >"$log" 2>&1
+	--file-prefix w-testpmd -- -i --forward-mode=io --total-num-mbufs=8192 >"$log" 2>&1
 rc=$?
 cat "$log"
 
