@@ -4,7 +4,9 @@
 #
 # Sets up a Debian 12 machine to build and test dpdk-mana: Debian packages,
 # then the DPDK driver-SDK headers matching the installed libdpdk-dev, taken
-# from Debian's dpdk source package into a cache outside the source tree.
+# from Debian's dpdk source package into a cache outside the source tree,
+# with that package's drivers/net/mana (Microsoft's upstream driver, built
+# only at test time by the `witness` suite, never part of our sources).
 # Safe to run any number of times; fast when everything is in place.
 #
 # Environment overrides:
@@ -105,8 +107,12 @@ SDK_FILES=(
 	buildtools/coff.py
 )
 
+# Microsoft's upstream net/mana in the same source, for the witness suite.
+WITNESS_DIR=drivers/net/mana
+
 sdk_complete() {
 	local f
+	[ -f "$1/witness/SOURCE" ] || return 1
 	for f in "${SDK_FILES[@]}"; do
 		case $f in
 		buildtools/*) [ -f "$1/buildtools/$(basename "$f")" ] || return 1 ;;
@@ -145,12 +151,17 @@ fetch_sdk() {
 			mkdir -p "$tmp/x/$(dirname "$f")"
 			cp "$src/$f" "$tmp/x/$f"
 		done
+		if [ -d "$src/$WITNESS_DIR" ]; then
+			mkdir -p "$tmp/x/$WITNESS_DIR"
+			cp "$src/$WITNESS_DIR"/* "$tmp/x/$WITNESS_DIR/"
+		fi
 		top=$tmp/x
 	else
 		local pats=()
 		for f in "${SDK_FILES[@]}"; do pats+=("*/$f"); done
 		tar -xf "$src" -C "$tmp/x" --wildcards "${pats[@]}" ||
 			die "$src does not contain the DPDK SDK headers"
+		tar -xf "$src" -C "$tmp/x" --wildcards "*/$WITNESS_DIR/*" 2>/dev/null || true
 		top=$(find "$tmp/x" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 	fi
 	# the source's own version, e.g. 22.11.11
@@ -166,6 +177,17 @@ fetch_sdk() {
 		*) cp "$top/$f" "$dir.new/include/" ;;
 		esac
 	done
+	mkdir -p "$dir.new/witness"
+	if [ -d "$top/$WITNESS_DIR" ]; then
+		mkdir -p "$dir.new/witness/$WITNESS_DIR"
+		cp "$top/$WITNESS_DIR"/* "$dir.new/witness/$WITNESS_DIR/"
+		# Debian's patches of dpdk 22.11 do not touch it: the orig tarball's copy is the package's
+		echo "$srcver ${DPDK_MANA_DPDK_SRC:-Debian source package dpdk=$version}" \
+			> "$dir.new/witness/SOURCE"
+	else
+		log "$src has no $WITNESS_DIR: the witness suite will skip"
+		echo none > "$dir.new/witness/SOURCE"
+	fi
 	echo "$srcver" > "$dir.new/VERSION"
 	echo "$version" > "$dir.new/VERSION.deb"
 	rm -rf "$dir"
