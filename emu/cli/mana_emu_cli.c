@@ -49,8 +49,7 @@ usage(FILE *f)
 "                    (default: pair for --ports 2, loopback otherwise)\n"
 "  --mac MAC         MAC of the next vPort, repeatable\n"
 "  --max-wr N        kernel max_qp_wr: 256 (default) or 2048 (IB-eth kernels;\n"
-"                    libmana v44 still caps queues at 256 unless\n"
-"                    --opt rdma_core=head)\n"
+"                    rdma-core 44's libmana still caps queues at 256)\n"
 "  --no-coalescing   RX CQE coalescing off\n"
 "  --strict          violations make mana-emu exit non-zero\n"
 "  --trace           decode every WQE and CQE to stderr\n"
@@ -58,6 +57,10 @@ usage(FILE *f)
 "  --opt KEY=VALUE   any other libmana-emu setting, repeatable\n"
 "  --config FILE     settings file (key=value lines)\n"
 "  --dir DIR         use (and keep) DIR instead of a private directory\n"
+"  --join DIR        run <command> as a second process of the instance that\n"
+"                    runs in DIR (its first process started with --dir DIR):\n"
+"                    the same functions; doorbells rung on a uverbs fd it is\n"
+"                    passed (a DPDK secondary's) reach that instance's device\n"
 "  --print-env       print the environment and run nothing (the directory\n"
 "                    is kept) or, with a command, print it and run\n"
 "  -h, --help        this text\n"
@@ -257,6 +260,7 @@ main(int argc, char **argv)
 		{ "opt", required_argument, NULL, 'o' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "dir", required_argument, NULL, 'd' },
+		{ "join", required_argument, NULL, 'j' },
 		{ "print-env", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -264,7 +268,7 @@ main(int argc, char **argv)
 	char opts[4096] = "", lib[PATH_MAX], dir[PATH_MAX] = "";
 	char preload[PATH_MAX * 2], sysfs[PATH_MAX + 8], sysroot[PATH_MAX + 8], cfgpath[PATH_MAX] = "";
 	const char *old;
-	int c, print_env = 0, strict = 0, keep_dir = 0, status, ret;
+	int c, print_env = 0, strict = 0, keep_dir = 0, join = 0, status, ret;
 	struct emu_cfg cfg;
 	struct sigaction sa;
 	pid_t pid;
@@ -306,6 +310,11 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'd': snprintf(dir, sizeof(dir), "%s", optarg); keep_dir = 1; break;
+		case 'j':
+			snprintf(dir, sizeof(dir), "%s", optarg);
+			keep_dir = 1;
+			join = 1;
+			break;
 		case 'e': print_env = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -386,9 +395,20 @@ main(int argc, char **argv)
 	if (cfgpath[0] != '\0')
 		setenv("MANA_EMU_CONFIG", cfgpath, 1);
 	setenv("LD_PRELOAD", preload, 1);
-	/* the PCI tree must exist before the program's PCI scan */
-	emu_cfg_finish(&cfg);
-	ret = emu_tree_build(&cfg, dir);
+	if (join) {
+		/* a second process of a running instance: its tree, its device */
+		if (access(sysfs, F_OK) != 0) {
+			fprintf(stderr, "mana-emu: --join %s: no running instance there (start the first process with --dir %s)\n",
+				dir, dir);
+			return 2;
+		}
+		setenv("MANA_EMU_JOIN", "1", 1);
+		ret = 0;
+	} else {
+		/* the PCI tree must exist before the program's PCI scan */
+		emu_cfg_finish(&cfg);
+		ret = emu_tree_build(&cfg, dir);
+	}
 	if (ret != 0) {
 		fprintf(stderr, "mana-emu: cannot build the device tree in %s: %s\n",
 			dir, strerror(-ret));
@@ -442,7 +462,8 @@ main(int argc, char **argv)
 		ret = 128 + WTERMSIG(status);
 	else
 		ret = 2;
-	if (read_violations(dir, strict) && ret == 0)
+	/* the first process's mana-emu reports the device's violations */
+	if (!join && read_violations(dir, strict) && ret == 0)
 		ret = 3;
 	if (!keep_dir)
 		nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);

@@ -220,6 +220,26 @@ int emu_db_store(struct emu_dev *dev, uint32_t page_id, uint32_t offset,
  */
 int emu_db_page_sampled(struct emu_dev *dev, uint32_t id);
 
+/** A device's doorbell FIFO as another process maps it (shared memory). */
+struct emu_db_fifo;
+
+/**
+ * The memfd that holds @p dev's doorbell FIFO (EMU_DB_FIFO), or -1. Another
+ * process that rings the same doorbell pages (a DPDK secondary) maps it
+ * with emu_db_fifo_attach() and pushes with emu_db_fifo_push().
+ */
+int emu_db_fifo_fd(const struct emu_dev *dev);
+
+/** Map a doorbell FIFO from its memfd. @return it, or NULL with errno set. */
+struct emu_db_fifo *emu_db_fifo_attach(int fd);
+
+/** Unmap a FIFO emu_db_fifo_attach() mapped. */
+void emu_db_fifo_detach(struct emu_db_fifo *f);
+
+/** emu_db_store() into a FIFO attached by fd: same rules, same order. */
+int emu_db_fifo_push(struct emu_db_fifo *f, uint32_t page_id, uint32_t offset,
+		     uint64_t value, unsigned int width);
+
 /** Stores emu_db_store() refused because the FIFO was full. */
 uint64_t emu_db_lost(const struct emu_dev *dev);
 

@@ -199,14 +199,11 @@ emu_dev_create(const struct emu_dev_config *cfg_in, struct emu_dev **devp)
 	dev->next_page_id = 1;
 	dev->next_qid = cfg.first_queue_id;
 	dev->mr_gen = 1;
+	dev->db_fifo_fd = -1;
 	if (cfg.db_mode == EMU_DB_FIFO) {
-		dev->db_fifo = calloc(EMU_DB_FIFO_CELLS, sizeof(*dev->db_fifo));
-		if (dev->db_fifo == NULL) {
-			rc = -ENOMEM;
+		rc = emu_db_fifo_create(dev);
+		if (rc != 0)
 			goto fail;
-		}
-		for (i = 0; i < EMU_DB_FIFO_CELLS; i++)
-			atomic_init(&dev->db_fifo[i].seq, i);
 	}
 	dev->scratch = malloc(EMU_TSO_MAX + 1024);
 	dev->seg = malloc(EMU_MAX_FRAME + 64);
@@ -244,7 +241,7 @@ fail:
 	free(dev->scratch);
 	free(dev->seg);
 	free(dev->vbuf);
-	free(dev->db_fifo);
+	emu_db_fifo_free(dev);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 	return rc;
@@ -331,7 +328,7 @@ emu_dev_destroy(struct emu_dev *dev)
 	free(dev->scratch);
 	free(dev->seg);
 	free(dev->vbuf);
-	free(dev->db_fifo);
+	emu_db_fifo_free(dev);
 	pthread_mutex_unlock(&dev->lock);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);

@@ -11,7 +11,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "emu_priv.h"
 
@@ -185,31 +188,94 @@ emu_page_sample_rq(struct emu_dev *dev, struct emu_page *pg)
 /* ------------------------------------------------------------------------ */
 
 int
-emu_db_store(struct emu_dev *dev, uint32_t page_id, uint32_t offset,
-	     uint64_t value, unsigned int width)
+emu_db_fifo_create(struct emu_dev *dev)
+{
+	struct emu_db_fifo *f;
+	uint64_t i;
+	int fd;
+
+	fd = memfd_create("mana-emu-db-fifo", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, sizeof(*f)) != 0) {
+		close(fd);
+		return -errno;
+	}
+	f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (f == MAP_FAILED) {
+		close(fd);
+		return -errno;
+	}
+	for (i = 0; i < EMU_DB_FIFO_CELLS; i++)
+		atomic_init(&f->cells[i].seq, i);
+	dev->db_fifo = f;
+	dev->db_fifo_fd = fd;
+	return 0;
+}
+
+void
+emu_db_fifo_free(struct emu_dev *dev)
+{
+	if (dev->db_fifo != NULL)
+		munmap(dev->db_fifo, sizeof(*dev->db_fifo));
+	if (dev->db_fifo_fd >= 0)
+		close(dev->db_fifo_fd);
+	dev->db_fifo = NULL;
+	dev->db_fifo_fd = -1;
+}
+
+int
+emu_db_fifo_fd(const struct emu_dev *dev)
+{
+	return dev->db_fifo_fd;
+}
+
+struct emu_db_fifo *
+emu_db_fifo_attach(int fd)
+{
+	struct stat st;
+	void *f;
+
+	if (fstat(fd, &st) != 0)
+		return NULL;
+	if ((size_t)st.st_size != sizeof(struct emu_db_fifo)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	f = mmap(NULL, sizeof(struct emu_db_fifo), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	return f == MAP_FAILED ? NULL : f;
+}
+
+void
+emu_db_fifo_detach(struct emu_db_fifo *f)
+{
+	if (f != NULL)
+		munmap(f, sizeof(*f));
+}
+
+int
+emu_db_fifo_push(struct emu_db_fifo *f, uint32_t page_id, uint32_t offset,
+		 uint64_t value, unsigned int width)
 {
 	const uint64_t mask = EMU_DB_FIFO_CELLS - 1;
 	struct emu_db_cell *c;
 	uint64_t pos, seq;
 
-	if (dev->db_fifo == NULL)
-		return -ENOTSUP;
-	pos = atomic_load_explicit(&dev->db_head, memory_order_relaxed);
+	pos = atomic_load_explicit(&f->head, memory_order_relaxed);
 	for (;;) {
-		c = &dev->db_fifo[pos & mask];
+		c = &f->cells[pos & mask];
 		seq = atomic_load_explicit(&c->seq, memory_order_acquire);
 		if (seq == pos) {
-			if (atomic_compare_exchange_weak_explicit(&dev->db_head,
+			if (atomic_compare_exchange_weak_explicit(&f->head,
 					&pos, pos + 1, memory_order_relaxed,
 					memory_order_relaxed))
 				break;
 		} else if ((int64_t)(seq - pos) < 0) {
-			atomic_fetch_add_explicit(&dev->db_lost, 1,
-						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&f->lost, 1, memory_order_relaxed);
 			return -ENOBUFS;
 		} else {
-			pos = atomic_load_explicit(&dev->db_head,
-						   memory_order_relaxed);
+			pos = atomic_load_explicit(&f->head, memory_order_relaxed);
 		}
 	}
 	c->page = page_id;
@@ -220,10 +286,20 @@ emu_db_store(struct emu_dev *dev, uint32_t page_id, uint32_t offset,
 	return 0;
 }
 
+int
+emu_db_store(struct emu_dev *dev, uint32_t page_id, uint32_t offset,
+	     uint64_t value, unsigned int width)
+{
+	if (dev->db_fifo == NULL)
+		return -ENOTSUP;
+	return emu_db_fifo_push(dev->db_fifo, page_id, offset, value, width);
+}
+
 uint64_t
 emu_db_lost(const struct emu_dev *dev)
 {
-	return atomic_load_explicit(&dev->db_lost, memory_order_relaxed);
+	return dev->db_fifo == NULL ? 0 :
+	       atomic_load_explicit(&dev->db_fifo->lost, memory_order_relaxed);
 }
 
 static struct emu_page *
@@ -246,7 +322,7 @@ emu_db_drain(struct emu_dev *dev, bool removed)
 	int work = 0;
 
 	for (;;) {
-		struct emu_db_cell *c = &dev->db_fifo[dev->db_tail & mask];
+		struct emu_db_cell *c = &dev->db_fifo->cells[dev->db_tail & mask];
 		uint32_t page, offset, width;
 		uint64_t value;
 

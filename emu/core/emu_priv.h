@@ -67,6 +67,17 @@ struct emu_db_cell {
 
 #define EMU_DB_FIFO_CELLS	65536u
 
+/**
+ * The doorbell FIFO, in shared memory (a memfd) so that another process
+ * (a DPDK secondary ringing the same doorbell page) pushes into it too.
+ */
+struct emu_db_fifo {
+	atomic_uint_fast64_t head;	/* next cell a producer takes */
+	atomic_uint_fast64_t lost;	/* stores refused: FIFO full */
+	uint64_t pad[6];
+	struct emu_db_cell cells[EMU_DB_FIFO_CELLS];
+};
+
 /** Pending coalesced RX completion of one RQ. */
 struct emu_rx_pend {
 	uint32_t n;			/* packets, 0 = none */
@@ -203,10 +214,9 @@ struct emu_dev {
 	struct emu_page *pages;
 	uint32_t next_page_id;
 	/* doorbell FIFO (EMU_DB_FIFO): many producers, the device consumes */
-	struct emu_db_cell *db_fifo;
-	atomic_uint_fast64_t db_head;	/* next cell a producer takes */
+	struct emu_db_fifo *db_fifo;
+	int db_fifo_fd;			/* its memfd */
 	uint64_t db_tail;		/* next cell the device reads */
-	atomic_uint_fast64_t db_lost;	/* stores refused: FIFO full */
 	struct emu_wq **wqs;
 	uint32_t n_wqs, cap_wqs;
 	uint32_t next_qid;
@@ -236,6 +246,9 @@ struct emu_dev {
 };
 
 /* emu_exec.c */
+/** Allocate / free the device's shared doorbell FIFO. */
+int emu_db_fifo_create(struct emu_dev *dev);
+void emu_db_fifo_free(struct emu_dev *dev);
 /** Device lock held: process every doorbell store queued so far, in order. */
 int emu_db_drain(struct emu_dev *dev, bool removed);
 /** Take the device lock for a command: doorbell stores made before it come first. */

@@ -509,6 +509,9 @@ emu_rt_ensure(void)
 
 	if (__atomic_load_n(&emu_rt.ready, __ATOMIC_ACQUIRE))
 		return 0;
+	/* a joined process (mana-emu --join) has no device of its own */
+	if (getenv("MANA_EMU_JOIN") != NULL)
+		return -ENODEV;
 	pthread_mutex_lock(&emu_rt_lock);
 	if (!emu_rt.ready) {
 		if (init_failed) {

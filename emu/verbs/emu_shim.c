@@ -557,14 +557,33 @@ ioctl(int fd, unsigned long req, ...)
 	return real_ioctl(fd, req, arg);
 }
 
+uint64_t
+emu_fd_ino(int fd)
+{
+	struct stat st;
+
+	emu_shim_init();
+	if (real_fstat != NULL ? real_fstat(fd, &st) : real_fxstat(1, fd, &st))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+static void *foreign_db_map(int fd, void *addr, int flags);
+
 EMU_EXPORT void *
 mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	void *obj = NULL;
+	void *obj = NULL, *p;
 
 	if (fd_get(fd, &obj) == EMU_FD_CMD)
 		return emu_uverbs_mmap(obj, addr, len, prot, flags, off);
 	emu_shim_init();
+	/* another process's uverbs fd, passed to us: its doorbell page */
+	if (fd >= 0 && off == 0 && len == EMU_DB_PAGE_SIZE && (flags & MAP_SHARED)) {
+		p = foreign_db_map(fd, addr, flags);
+		if (p != NULL)
+			return p;
+	}
 	return emu_real_mmap(addr, len, prot, flags, fd, off);
 }
 
@@ -795,10 +814,49 @@ static struct emu_db_sink {
 	void *addr;
 	bool used;
 	bool trapped;
-	struct emu_dev *dev;
+	struct emu_dev *dev;		/* this process's device, or ... */
+	struct emu_db_fifo *fifo;	/* ... another process's FIFO */
 	uint32_t page_id;
 } db_maps[EMU_DB_MAPS];
 static pthread_mutex_t db_maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * A sink is reserved and released under the lock, never held across a
+ * map or an unmap: those call mmap/munmap, which come back to this shim.
+ */
+static struct emu_db_sink *
+sink_reserve(void)
+{
+	struct emu_db_sink *s = NULL;
+	int i;
+
+	pthread_mutex_lock(&db_maps_lock);
+	for (i = 0; i < EMU_DB_MAPS && s == NULL; i++)
+		if (!db_maps[i].used)
+			s = &db_maps[i];
+	if (s != NULL) {
+		s->used = true;
+		s->addr = NULL;
+	}
+	pthread_mutex_unlock(&db_maps_lock);
+	if (s == NULL)
+		errno = ENOMEM;
+	return s;
+}
+
+static void
+sink_commit(struct emu_db_sink *s, void *p, bool trapped)
+{
+	pthread_mutex_lock(&db_maps_lock);
+	if (p == MAP_FAILED) {
+		s->used = false;
+		s->fifo = NULL;
+	} else {
+		s->trapped = trapped;
+		s->addr = p;
+	}
+	pthread_mutex_unlock(&db_maps_lock);
+}
 
 /* SIGSEGV handler context: every store goes to the device's FIFO. */
 static void
@@ -806,32 +864,26 @@ db_store_cb(void *arg, uint32_t offset, uint64_t value, unsigned int width)
 {
 	struct emu_db_sink *s = arg;
 
-	emu_db_store(s->dev, s->page_id, offset, value, width);
+	if (s->dev != NULL)
+		emu_db_store(s->dev, s->page_id, offset, value, width);
+	else
+		emu_db_fifo_push(s->fifo, s->page_id, offset, value, width);
 }
 
 void *
 emu_db_map(struct emu_dev *dev, const struct emu_db_page *db, void *addr,
 	   int flags)
 {
-	struct emu_db_sink *s = NULL;
 	bool trap = emu_dev_get_config(dev)->db_mode == EMU_DB_FIFO;
+	struct emu_db_sink *s;
 	void *p = MAP_FAILED;
-	int i;
 
 	emu_shim_init();
-	pthread_mutex_lock(&db_maps_lock);
-	for (i = 0; i < EMU_DB_MAPS; i++) {
-		if (!db_maps[i].used) {
-			s = &db_maps[i];
-			break;
-		}
-	}
-	if (s == NULL) {
-		pthread_mutex_unlock(&db_maps_lock);
-		errno = ENOMEM;
+	s = sink_reserve();
+	if (s == NULL)
 		return MAP_FAILED;
-	}
 	s->dev = dev;
+	s->fifo = NULL;
 	s->page_id = db->id;
 	if (trap) {
 		/* doorbell=trap: read-only; each store is decoded and queued */
@@ -848,36 +900,106 @@ emu_db_map(struct emu_dev *dev, const struct emu_db_page *db, void *addr,
 		/* doorbell=sample: writable, the device samples the slots */
 		p = emu_real_mmap(addr, EMU_DB_PAGE_SIZE, PROT_READ | PROT_WRITE,
 				  flags, db->fd, 0);
-	if (p != MAP_FAILED) {
-		s->addr = p;
-		s->trapped = trap;
-		s->used = true;
+	sink_commit(s, p, trap);
+	return p;
+}
+
+/*
+ * A cmd fd that another process (the one whose emulated kernel owns it)
+ * passed to this one, as a DPDK primary hands its uverbs fd to a
+ * secondary: map that ucontext's doorbell page, every store going into the
+ * owner's device FIFO. NULL when @p fd is no such fd; MAP_FAILED on error.
+ */
+static void *
+foreign_db_map(int fd, void *addr, int flags)
+{
+	char link[128], path[EMU_CFG_PATH_LEN + 64], proc[64];
+	const char *dir = getenv("MANA_EMU_DIR");
+	struct emu_db_sink *s;
+	struct emu_db_fifo *fifo;
+	int pid, fifo_fd, page_fd, ffd, pfd;
+	unsigned int page_id;
+	ssize_t n;
+	void *p;
+	FILE *f;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, link, sizeof(link) - 1);
+	if (n <= 0 || dir == NULL)
+		return NULL;
+	link[n] = '\0';
+	if (strncmp(link, "/memfd:mana-emu-uverbs", 22) != 0)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/uctx/%llu", dir,
+		 (unsigned long long)emu_fd_ino(fd));
+	f = fopen(path, "r");
+	if (f == NULL) {
+		errno = EIO;	/* its ucontext is gone (closed, or disassociated) */
+		return MAP_FAILED;
 	}
-	pthread_mutex_unlock(&db_maps_lock);
+	n = fscanf(f, "%d %d %d %u", &pid, &fifo_fd, &page_fd, &page_id);
+	fclose(f);
+	if (n != 4) {
+		errno = EIO;
+		return MAP_FAILED;
+	}
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", pid, fifo_fd);
+	ffd = real_open(proc, O_RDWR | O_CLOEXEC);
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", pid, page_fd);
+	pfd = real_open(proc, O_RDWR | O_CLOEXEC);
+	fifo = ffd >= 0 ? emu_db_fifo_attach(ffd) : NULL;
+	if (ffd >= 0)
+		emu_real_close(ffd);
+	if (fifo == NULL || pfd < 0) {
+		if (pfd >= 0)
+			emu_real_close(pfd);
+		errno = EIO;
+		return MAP_FAILED;
+	}
+	s = sink_reserve();
+	if (s == NULL) {
+		emu_real_close(pfd);
+		emu_db_fifo_detach(fifo);
+		return MAP_FAILED;
+	}
+	s->dev = NULL;
+	s->fifo = fifo;
+	s->page_id = page_id;
+	p = emu_dbtrap_map(addr, EMU_DB_PAGE_SIZE, pfd, 0, flags, db_store_cb, s);
+	if (p == MAP_FAILED)
+		emu_db_fifo_detach(fifo);
+	sink_commit(s, p, true);
+	emu_real_close(pfd);
 	return p;
 }
 
 int
 emu_db_unmap(void *addr, size_t len)
 {
-	bool found = false, trapped = false;
+	struct emu_db_fifo *fifo = NULL;
+	struct emu_db_sink *s = NULL;
+	bool trapped = false;
 	int i;
 
+	if (addr == NULL)
+		return 0;
 	pthread_mutex_lock(&db_maps_lock);
-	for (i = 0; i < EMU_DB_MAPS; i++) {
+	for (i = 0; i < EMU_DB_MAPS && s == NULL; i++) {
 		if (db_maps[i].used && db_maps[i].addr == addr) {
-			db_maps[i].used = false;
-			trapped = db_maps[i].trapped;
-			found = true;
-			break;
+			s = &db_maps[i];
+			trapped = s->trapped;
+			fifo = s->fifo;
+			s->addr = NULL;	/* still reserved: not reused yet */
 		}
 	}
 	pthread_mutex_unlock(&db_maps_lock);
-	if (!found)
+	if (s == NULL)
 		return 0;
 	if (trapped)
 		emu_dbtrap_unmap(addr, len);
 	else
 		emu_real_munmap(addr, len);
+	emu_db_fifo_detach(fifo);
+	sink_commit(s, MAP_FAILED, false);	/* free the slot */
 	return 1;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rdma/ib_user_ioctl_verbs.h>
@@ -183,7 +184,10 @@ cmd_get_context(struct emu_cmd *c)
 		return -ENOMEM;
 	}
 	emu_fd_set(ctx->async->fd, EMU_FD_EVENT, ctx->async);
+	/* the ucontext holds the async file too */
+	ctx->async->cq_refs = 1;
 	ctx->have_ctx = true;
+	emu_uctx_publish(ctx, true);
 	memset(&resp, 0, sizeof(resp));
 	resp.async_fd = (uint32_t)ctx->async->fd;
 	resp.num_comp_vectors = EMU_COMP_VECTORS;
@@ -1392,6 +1396,7 @@ ctx_release_hw(struct emu_uctx *ctx)
 {
 	ctx_destroy_objects(ctx);
 	if (ctx->db_live) {
+		emu_uctx_publish(ctx, false);
 		/* user mappings stay valid; stores to them reach nothing */
 		emu_db_page_free(ctx->fn->hw, ctx->db.id);
 		ctx->db_live = false;
@@ -1411,6 +1416,39 @@ emu_uverbs_release(struct emu_uctx *ctx)
 	TAILQ_REMOVE(&emu_rt.ctxs, ctx, next);
 	pthread_mutex_unlock(&emu_rt_lock);
 	free(ctx);
+}
+
+void
+emu_uctx_publish(struct emu_uctx *ctx, bool on)
+{
+	char path[EMU_CFG_PATH_LEN + 64], tmp[EMU_CFG_PATH_LEN + 80];
+	FILE *f;
+
+	if (!on) {
+		if (ctx->ino != 0) {
+			snprintf(path, sizeof(path), "%s/uctx/%llu", emu_rt.dir,
+				 (unsigned long long)ctx->ino);
+			unlink(path);
+		}
+		ctx->ino = 0;
+		return;
+	}
+	if (emu_db_fifo_fd(ctx->fn->hw) < 0)
+		return;		/* doorbell=sample: no FIFO to share */
+	ctx->ino = emu_fd_ino(ctx->cmd_fd);
+	snprintf(path, sizeof(path), "%s/uctx", emu_rt.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/uctx/%llu", emu_rt.dir,
+		 (unsigned long long)ctx->ino);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	/* pid, fd of the device's doorbell FIFO, fd and id of the page */
+	fprintf(f, "%d %d %d %u\n", (int)getpid(), emu_db_fifo_fd(ctx->fn->hw),
+		ctx->db.fd, ctx->db.id);
+	if (fclose(f) == 0)
+		rename(tmp, path);
 }
 
 void

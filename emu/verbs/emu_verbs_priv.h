@@ -187,6 +187,7 @@ struct emu_uctx {
 	struct emu_evq *async;		/* async-event file (after GET_CONTEXT) */
 	struct emu_db_page db;		/* the ucontext's doorbell page */
 	bool db_live;
+	uint64_t ino;			/* real inode of cmd_fd (published) */
 	uint32_t next_handle;
 	TAILQ_HEAD(, emu_obj) objs;
 	TAILQ_ENTRY(emu_uctx) next;
@@ -322,6 +323,16 @@ void *emu_db_map(struct emu_dev *dev, const struct emu_db_page *db, void *addr,
 		 int flags);
 /** munmap() of a doorbell mapping: @return 1 if it was one (then unmapped). */
 int emu_db_unmap(void *addr, size_t len);
+
+/** The real inode number of @p fd (for the registry of ucontexts). */
+uint64_t emu_fd_ino(int fd);
+
+/**
+ * Publish ucontext @p ctx in <dir>/uctx/<inode of its cmd fd> so that
+ * another process holding that fd (passed over a socket) can map its
+ * doorbell page; remove it again. Lock held.
+ */
+void emu_uctx_publish(struct emu_uctx *ctx, bool on);
 
 /** Register @p fd as emulated. */
 int emu_fd_set(int fd, enum emu_fd_kind kind, void *obj);

@@ -865,6 +865,24 @@ mana_port_mac(const char *ibdev_path, unsigned int port,
 }
 
 /* Open @p ibdev for one vPort; fills the verbs part of @p priv. */
+
+/*
+ * libmana of rdma-core 44 to 49 takes at most 256 entries per CQ, WQ and
+ * SQ, whatever the kernel reports (a Debian 12 VM on a newer Azure kernel
+ * sees max_qp_wr 2048): a CQ of 257 entries tells, refused with EINVAL by
+ * libmana before the kernel is asked. The context's allocators are set.
+ */
+static bool
+mana_libmana_caps_queues(struct ibv_context *ctx)
+{
+	struct ibv_cq *cq = ibv_create_cq(ctx, MANA_LIBMANA44_MAX_DESC + 1, NULL, NULL, 0);
+
+	if (cq != NULL) {
+		ibv_destroy_cq(cq);
+		return false;
+	}
+	return errno == EINVAL;
+}
 static int
 mana_priv_open(struct mana_priv *priv, struct ibv_device *ibdev)
 {
@@ -923,6 +941,9 @@ mana_priv_open(struct mana_priv *priv, struct ibv_device *ibdev)
 		ret = -ENOTSUP;
 		goto err;
 	}
+	/* the kernel's limit is not the only one: rdma-core's may be lower */
+	if (maxd > MANA_LIBMANA44_MAX_DESC && mana_libmana_caps_queues(priv->ctx))
+		maxd = MANA_LIBMANA44_MAX_DESC;
 	priv->max_desc = (uint16_t)RTE_MIN(rte_align32prevpow2(maxd), 32768u);
 	priv->max_queues = (uint16_t)RTE_MIN(RTE_MIN(
 		(uint32_t)priv->dev_attr.orig_attr.max_qp,

@@ -60,6 +60,8 @@ extern int mana_logtype_tx;
 #define MANA_MAX_MTU			9000
 #define MANA_MAX_QUEUES			64	/* verbs indirection table, each RQ once */
 #define MANA_MIN_DESC			64	/* CQ of 64 x 64 B = one 4 KiB page */
+/** Entries per queue libmana of rdma-core 44 to 49 allows. */
+#define MANA_LIBMANA44_MAX_DESC	256u
 #define MANA_DEFAULT_DESC		256
 #define MANA_TX_MAX_SGE			MAX_TX_WQE_SGL_ENTRIES	/* 30 */
 #define MANA_RX_MAX_SGE			MAX_RX_WQE_SGL_ENTRIES	/* 15 */
