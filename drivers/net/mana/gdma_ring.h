@@ -163,14 +163,16 @@ gdma_cq_slot_owner(const struct gdma_cqe *ring, uint32_t log2_depth, uint32_t he
 /*
  * After gdma_cq_poll() returned GDMA_CQ_OVERFLOW at @p head: where the
  * consumer resumes. The owner bits at @p head are neither this lap's nor
- * the previous lap's. If the next slot holds its own lap's or the
- * previous lap's bits, the device has not lapped the consumer (a device that had
- * would have written the next slot in a later lap too): the one entry at
- * @p head carries wrong owner bits, and the consumer takes it as this
- * lap's CQE, whose fields it checks like any other's (returns @p head).
- * Otherwise the device did lap it: the oldest CQE still in the ring is the
- * one after the last written, found where the owner bits step back a lap;
- * returns its head (later than @p head: the entries in between are lost).
+ * the previous lap's. If the next slot is not written yet, or holds its
+ * own lap's bits while @p head's are more than one lap ahead, the device
+ * has not lapped the consumer (a device that had would have written the
+ * next slot in a later lap too, and @p head exactly one lap on): the one
+ * entry at @p head carries wrong owner bits, and the consumer takes it as
+ * this lap's CQE, whose fields it checks like any other's (returns
+ * @p head). Otherwise the device did lap it: the oldest CQE still in the
+ * ring is the one after the last written, found where the owner bits step
+ * back a lap; returns its head (later than @p head: the entries in
+ * between are lost).
  */
 static inline uint32_t
 gdma_cq_resync(const struct gdma_cqe *ring, uint32_t log2_depth, uint32_t head)
@@ -183,12 +185,18 @@ gdma_cq_resync(const struct gdma_cqe *ring, uint32_t log2_depth, uint32_t head)
 	uint32_t next_expected = ((head + 1) >> log2_depth) & GDMA_CQE_OWNER_MASK;
 	uint32_t i;
 
-	if (next == next_expected || next == ((next_expected - 1) & GDMA_CQE_OWNER_MASK))
+	if (next == ((next_expected - 1) & GDMA_CQE_OWNER_MASK) ||
+	    (laps != 1 && next == next_expected))
 		return head;
-	for (i = 1; i < depth; i++)
-		if (gdma_cq_slot_owner(ring, log2_depth, head + i) != owner)
+	/* as far ahead of each slot's lap as of @p head's: the last lap's writes */
+	for (i = 1; i < depth; i++) {
+		uint32_t exp_i = ((head + i) >> log2_depth) & GDMA_CQE_OWNER_MASK;
+
+		if (((gdma_cq_slot_owner(ring, log2_depth, head + i) - exp_i) &
+		     GDMA_CQE_OWNER_MASK) != laps)
 			break;
-	/* slot head + i holds the oldest CQE left, of lap expected + laps - 1 */
+	}
+	/* slot head + i holds the oldest CQE left, laps - 1 laps on */
 	return head + i + (laps - 1) * depth;
 }
 

@@ -590,7 +590,7 @@ void mana_tx_stop(struct rte_eth_dev *dev);
  * A TX queue full for this long without a completion lost step with the
  * device (its CQEs were lost): it is rebuilt.
  */
-#define MANA_TX_STALL_MS	100
+#define MANA_TX_STALL_MS	1000
 
 /**
  * Alarm callback: rebuild TX queue @p arg (a struct mana_txq) after it

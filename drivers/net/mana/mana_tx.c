@@ -763,6 +763,8 @@ tx_prepare_check(struct mana_txq *txq, const struct rte_mbuf *m)
 {
 	uint64_t ol = m->ol_flags;
 	uint32_t limit = (uint32_t)txq->priv->dev_data->mtu + RTE_ETHER_HDR_LEN;
+	uint8_t et_buf[2];
+	const uint8_t *et;
 	bool tagged;
 	int ret;
 
@@ -775,7 +777,8 @@ tx_prepare_check(struct mana_txq *txq, const struct rte_mbuf *m)
 	if (tx_offloads_needed(m) & ~txq->conf.offloads)
 		return EINVAL;
 	/* a tagged frame may be 4 bytes longer; an inserted tag counts */
-	tagged = tx_be16(m, 12) == RTE_ETHER_TYPE_VLAN;
+	et = rte_pktmbuf_read(m, 12, sizeof(et_buf), et_buf);
+	tagged = et[0] == (RTE_ETHER_TYPE_VLAN >> 8) && et[1] == (RTE_ETHER_TYPE_VLAN & 0xFF);
 	if (tagged && (ol & RTE_MBUF_F_TX_VLAN))
 		return EINVAL;	/* the device refuses a second tag */
 	if (tagged)
