@@ -32,7 +32,7 @@ PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev dpdk-doc
 	rdma-core libibverbs-dev ibverbs-providers
 	meson ninja-build pkg-config gcc python3 python3-pyelftools
-	iproute2 ethtool xz-utils
+	iproute2 ethtool xz-utils valgrind
 	# scripts/rdma-core.sh builds rdma-core with these; the build-rdma-core test uses strace
 	cmake libnl-3-dev libnl-route-3-dev strace
 )

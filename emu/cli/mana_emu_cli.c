@@ -68,7 +68,8 @@ usage(FILE *f)
 "ctl commands (DIR: the instance directory, default $MANA_EMU_DIR):\n"
 "  remove | readd [--pci A] | reset [--delay-ms N] | stats | violations |\n"
 "  config | inject PORT HEXFRAME | tx-error PORT COUNT CQE_TYPE |\n"
-"  garbage on|off | netdev PORT up|down     (each with [--dev N])\n"
+"  garbage on|off | forge sq|rq|any KIND COUNT (KIND: wq_num, wqe_offset,\n"
+"  overcount, owner, lost, none) | netdev PORT up|down  (each with [--dev N])\n"
 "\n"
 "Settings keys (MANA_EMU_OPTS / --opt / --config): see emu/verbs/README.md.\n");
 }

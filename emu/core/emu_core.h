@@ -523,6 +523,35 @@ int emu_fault_rx(struct emu_dev *dev, uint32_t vport, enum emu_rx_fault fault,
  */
 int emu_fault_garbage_cqe(struct emu_dev *dev, uint32_t cq_id, bool on);
 
+/** What emu_fault_forge_cqe() does to a completion (device untruths). */
+enum emu_forge {
+	EMU_FORGE_NONE = 0,
+	EMU_FORGE_WQ_NUM,	/**< cqe_info's wq_num names another queue */
+	EMU_FORGE_WQE_OFFSET,	/**< rx_wqe_offset / tx_wqe_offset far from the WQE's */
+	EMU_FORGE_OVERCOUNT,	/**< RX: one packet more than the WQEs consumed */
+	EMU_FORGE_OWNER,	/**< owner bits two laps ahead */
+	EMU_FORGE_LOST,		/**< the CQE is not written at all */
+	EMU_FORGE__MAX,
+};
+
+#define EMU_FORGE_SQ	1u	/**< emu_fault_forge_cqe(): CQs of SQs */
+#define EMU_FORGE_RQ	2u	/**< emu_fault_forge_cqe(): CQs of RQs */
+
+/**
+ * Forge the next @p count CQEs written for WQs of the types in @p wq_types
+ * (EMU_FORGE_SQ, EMU_FORGE_RQ): @p kind (enum emu_forge; EMU_FORGE_NONE
+ * cancels). The WQEs are consumed and the frames handled as usual; only
+ * the completion lies. EMU_FORGE_OVERCOUNT adds a copy of the last packet
+ * to an RX CQE with room for one (CQE_RX_OKAY becomes CQE_RX_COALESCED_4);
+ * a CQE without room, or an SQ's, is left alone and not counted.
+ * -EINVAL for an unknown kind or no type.
+ */
+int emu_fault_forge_cqe(struct emu_dev *dev, uint32_t wq_types, enum emu_forge kind,
+			uint32_t count);
+
+/** CQEs forged so far (emu_fault_forge_cqe()). */
+uint64_t emu_forged_cqes(struct emu_dev *dev);
+
 /* ------------------------------------------------------------------------ */
 /* Observability                                                            */
 /* ------------------------------------------------------------------------ */

@@ -70,6 +70,101 @@ emu_cq_trace(struct emu_dev *dev, const struct emu_wq *wq, uint32_t slot,
 		emu_trace(dev, "CQE cq %#x slot %u: %s %s", wq->cq.id, slot, b1, b2);
 }
 
+/*
+ * RX: one packet more in @p d than the WQEs consumed, a copy of the last.
+ * False when the CQE has no room (or is not a packet CQE).
+ */
+static bool
+emu_cq_overcount(uint32_t d[15])
+{
+	uint32_t type = MANA_GET(d, MANA_CQE_HDR_CQE_TYPE), i;
+
+	if (type == CQE_RX_OKAY || type == CQE_RX_COALESCED_4) {
+		for (i = 1; i < MANA_RXCOMP_OOB_NUM_PPI; i++)
+			if (MANA_GET(&d[2 + 3 * i], MANA_PPI_PKT_LEN) == 0)
+				break;
+		if (i == MANA_RXCOMP_OOB_NUM_PPI)
+			return false;
+		d[2 + 3 * i] = d[2 + 3 * (i - 1)];
+		d[2 + 3 * i + 2] = d[2 + 3 * (i - 1) + 2];
+		MANA_SET(d, MANA_CQE_HDR_CQE_TYPE, CQE_RX_COALESCED_4);
+		return true;
+	}
+	if (type == CQE_RX_COALESCED_8) {
+		struct mana_rxcomp_perpkt_info_v2 v;
+
+		for (i = 0; i < MANA_RXCOMP_OOB_NUM_PPI; i++) {
+			memcpy(&v, &d[2 + 3 * i], sizeof(v));
+			if (v.pkt_len0 == 0 || v.pkt_len1 == 0)
+				break;
+		}
+		if (i == MANA_RXCOMP_OOB_NUM_PPI || (i == 0 && v.pkt_len0 == 0))
+			return false;
+		if (v.pkt_len0 == 0) {
+			struct mana_rxcomp_perpkt_info_v2 prev;
+
+			memcpy(&prev, &d[2 + 3 * (i - 1)], sizeof(prev));
+			v.pkt_len0 = prev.pkt_len1;
+			v.pkt_hash0 = prev.pkt_hash1;
+		} else {
+			v.pkt_len1 = v.pkt_len0;
+			v.pkt_hash1 = v.pkt_hash0;
+		}
+		memcpy(&d[2 + 3 * i], &v, sizeof(v));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * emu_fault_forge_cqe(): lie in the CQE about to be written (@p d, @p
+ * info). Returns false when the CQE is lost (not written).
+ */
+static bool
+emu_cq_forge(struct emu_dev *dev, struct emu_wq *wq, uint32_t d[15], uint32_t *info)
+{
+	uint32_t type = wq->type == EMU_WQ_SQ ? EMU_FORGE_SQ : EMU_FORGE_RQ;
+	uint32_t owner;
+
+	if (dev->forge_count == 0 || !(dev->forge_types & type))
+		return true;
+	switch (dev->forge_kind) {
+	case EMU_FORGE_WQ_NUM:
+		*info = (*info & ~(MANA_MASK(GDMA_CQE_WQ_NUM) << GDMA_CQE_WQ_NUM_SHIFT)) |
+			MANA_VAL(GDMA_CQE_WQ_NUM, wq->id ^ 0x5A5u);
+		break;
+	case EMU_FORGE_WQE_OFFSET:
+		if (wq->type == EMU_WQ_SQ)
+			MANA_SET(d, MANA_TXCOMP_TX_WQE_OFFSET,
+				 MANA_GET(d, MANA_TXCOMP_TX_WQE_OFFSET) ^ 0x4000000u);
+		else
+			d[14] ^= 0x80000000u;
+		break;
+	case EMU_FORGE_OVERCOUNT:
+		if (wq->type == EMU_WQ_SQ || !emu_cq_overcount(d))
+			return true;	/* not this one */
+		break;
+	case EMU_FORGE_OWNER:
+		owner = ((*info >> GDMA_CQE_OWNER_BITS_SHIFT) + 2) & GDMA_CQE_OWNER_MASK;
+		*info = (*info & ~(GDMA_CQE_OWNER_MASK << GDMA_CQE_OWNER_BITS_SHIFT)) |
+			(owner << GDMA_CQE_OWNER_BITS_SHIFT);
+		break;
+	case EMU_FORGE_LOST:
+		dev->forge_count--;
+		dev->forged++;
+		if (dev->trace)
+			emu_trace(dev, "CQE of WQ %#x forged: lost", wq->id);
+		return false;
+	default:
+		return true;
+	}
+	dev->forge_count--;
+	dev->forged++;
+	if (dev->trace)
+		emu_trace(dev, "CQE of WQ %#x forged: kind %u", wq->id, dev->forge_kind);
+	return true;
+}
+
 void
 emu_cq_write(struct emu_dev *dev, struct emu_wq *wq, const uint32_t data[15])
 {
@@ -96,10 +191,17 @@ emu_cq_write(struct emu_dev *dev, struct emu_wq *wq, const uint32_t data[15])
 			g[i] = (uint32_t)emu_rand(dev);
 		data = g;
 	}
-	memcpy(e->cqe_data, data, GDMA_COMP_DATA_SIZE);
 	info = MANA_VAL(GDMA_CQE_WQ_NUM, wq->id) |
 	       MANA_VAL(GDMA_CQE_IS_SQ, wq->type == EMU_WQ_SQ) |
 	       MANA_VAL(GDMA_CQE_OWNER_BITS, owner);
+	if (dev->forge_count != 0) {
+		if (data != g)
+			memcpy(g, data, sizeof(g));
+		data = g;
+		if (!emu_cq_forge(dev, wq, g, &info))
+			return;
+	}
+	memcpy(e->cqe_data, data, GDMA_COMP_DATA_SIZE);
 	/* bytes 0..59 first, then the owner dword */
 	__atomic_store_n(&e->cqe_info, info, __ATOMIC_RELEASE);
 	cq->k = k + 1;

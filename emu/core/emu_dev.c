@@ -1141,6 +1141,32 @@ emu_fault_rx(struct emu_dev *dev, uint32_t vport, enum emu_rx_fault fault,
 }
 
 int
+emu_fault_forge_cqe(struct emu_dev *dev, uint32_t wq_types, enum emu_forge kind,
+		    uint32_t count)
+{
+	if ((unsigned int)kind >= EMU_FORGE__MAX ||
+	    (kind != EMU_FORGE_NONE && (wq_types & (EMU_FORGE_SQ | EMU_FORGE_RQ)) == 0))
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	dev->forge_kind = kind;
+	dev->forge_types = wq_types;
+	dev->forge_count = kind == EMU_FORGE_NONE ? 0 : count;
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+uint64_t
+emu_forged_cqes(struct emu_dev *dev)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&dev->lock);
+	n = dev->forged;
+	pthread_mutex_unlock(&dev->lock);
+	return n;
+}
+
+int
 emu_fault_garbage_cqe(struct emu_dev *dev, uint32_t cq_id, bool on)
 {
 	struct emu_wq *wq;

@@ -226,6 +226,10 @@ struct emu_dev {
 	uint32_t tx_fault_any_type;
 	uint32_t tx_fault_any_vendor;
 	bool garbage_all;
+	uint32_t forge_kind;		/* enum emu_forge */
+	uint32_t forge_types;		/* EMU_FORGE_SQ | EMU_FORGE_RQ */
+	uint32_t forge_count;
+	uint64_t forged;
 	uint64_t rng;
 	void (*fatal_cb)(void *arg, struct emu_dev *dev, enum emu_fatal_reason r);
 	void *fatal_arg;

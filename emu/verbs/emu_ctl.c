@@ -147,6 +147,19 @@ emu_ctl_handle(const char *req, char *out, size_t out_len)
 	} else if (!strcmp(argv[0], "garbage") && argc == 2) {
 		reply(out, out_len, mana_emu_set_garbage_cqe(dev,
 			!strcmp(argv[1], "on")), "garbage");
+	} else if (!strcmp(argv[0], "forge") && argc == 4) {
+		static const char *const kinds[] = {
+			"none", "wq_num", "wqe_offset", "overcount", "owner", "lost",
+		};
+		unsigned int t = !strcmp(argv[1], "sq") ? MANA_EMU_FORGE_SQ :
+				 !strcmp(argv[1], "rq") ? MANA_EMU_FORGE_RQ :
+				 !strcmp(argv[1], "any") ? MANA_EMU_FORGE_SQ | MANA_EMU_FORGE_RQ : 0;
+
+		for (a = 0; a < sizeof(kinds) / sizeof(kinds[0]) && strcmp(argv[2], kinds[a]) != 0; a++)
+			;
+		if (t == 0 || a == sizeof(kinds) / sizeof(kinds[0]) || parse_uint(argv[3], &b) != 0)
+			goto usage;
+		reply(out, out_len, mana_emu_forge_cqe(dev, t, a, b), "forge");
 	} else if (!strcmp(argv[0], "netdev") && argc == 3) {
 		if (parse_uint(argv[1], &a) != 0)
 			goto usage;
@@ -160,6 +173,6 @@ done:
 	return;
 usage:
 	snprintf(out, out_len,
-		 "error: usage: remove | readd [--pci A] | reset [--delay-ms N] | stats | violations | config | inject PORT HEX | tx-error PORT COUNT CQE_TYPE | garbage on|off | netdev PORT up|down  [--dev N]\n");
+		 "error: usage: remove | readd [--pci A] | reset [--delay-ms N] | stats | violations | config | inject PORT HEX | tx-error PORT COUNT CQE_TYPE | garbage on|off | forge sq|rq|any wq_num|wqe_offset|overcount|owner|lost|none COUNT | netdev PORT up|down  [--dev N]\n");
 	free(copy);
 }

@@ -1358,6 +1358,25 @@ mana_emu_set_garbage_cqe(unsigned int dev, int on)
 }
 
 EMU_EXPORT int
+mana_emu_forge_cqe(unsigned int dev, unsigned int wq_types, unsigned int kind,
+		   unsigned int count)
+{
+	struct emu_fn *fn = fn_get(dev);
+
+	if (fn == NULL)
+		return -EINVAL;
+	return emu_fault_forge_cqe(fn->hw, wq_types, (enum emu_forge)kind, count);
+}
+
+EMU_EXPORT uint64_t
+mana_emu_forged_cqes(unsigned int dev)
+{
+	struct emu_fn *fn = fn_get(dev);
+
+	return fn == NULL ? 0 : emu_forged_cqes(fn->hw);
+}
+
+EMU_EXPORT int
 mana_emu_set_netdev_up(unsigned int dev, unsigned int port, int up)
 {
 	struct emu_fn *fn = fn_get(dev);

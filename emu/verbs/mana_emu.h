@@ -174,6 +174,30 @@ int mana_emu_inject_tx_error(unsigned int dev, unsigned int port,
  */
 int mana_emu_set_garbage_cqe(unsigned int dev, int on);
 
+/* mana_emu_forge_cqe(): which completion queues, and what lie. */
+#define MANA_EMU_FORGE_SQ	1u	/**< CQs of send queues */
+#define MANA_EMU_FORGE_RQ	2u	/**< CQs of receive queues */
+enum mana_emu_forge {
+	MANA_EMU_FORGE_NONE = 0,	/**< cancel */
+	MANA_EMU_FORGE_WQ_NUM,		/**< wq_num names another queue */
+	MANA_EMU_FORGE_WQE_OFFSET,	/**< rx/tx_wqe_offset far from the WQE's */
+	MANA_EMU_FORGE_OVERCOUNT,	/**< RX: one packet more than the WQEs consumed */
+	MANA_EMU_FORGE_OWNER,		/**< owner bits two laps ahead */
+	MANA_EMU_FORGE_LOST,		/**< the CQE is not written */
+};
+
+/**
+ * Forge the next @p count completions of function @p dev's queues of the
+ * types in @p wq_types (MANA_EMU_FORGE_SQ, MANA_EMU_FORGE_RQ) with @p kind
+ * (a device that lies; the WQEs themselves are processed as usual).
+ * @return 0 on success, a negative errno value otherwise.
+ */
+int mana_emu_forge_cqe(unsigned int dev, unsigned int wq_types, unsigned int kind,
+		       unsigned int count);
+
+/** Completions forged so far on function @p dev (0 if unknown). */
+uint64_t mana_emu_forged_cqes(unsigned int dev);
+
 /**
  * Set the "kernel netdev up" state of a vPort (up: raw QP creation fails
  * with EBUSY or ENODEV per config); updates the tree's flags/operstate.

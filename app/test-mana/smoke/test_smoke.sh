@@ -61,6 +61,9 @@ eal=(-l 0-1 -d librte_net_mana.so --no-huge -m 1024 --file-prefix "smoke-$scenar
 mac0=00:0d:3a:5e:00:01
 mac1=00:0d:3a:5e:00:02
 emu_args=(--ports 2 --strict --mac "$mac0" --mac "$mac1")
+# extra emulator options, e.g. MANA_TEST_EMU_ARGS="--opt cqe8=on"
+read -r -a extra <<<"${MANA_TEST_EMU_ARGS:-}"
+emu_args+=("${extra[@]}")
 testpmd=(dpdk-testpmd)
 # 3 queues x 22 hardware RQs x 64 descriptors need 2048-entry queues; the
 # commands' outputs are read back one by one: line-buffered stdout

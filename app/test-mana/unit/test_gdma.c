@@ -323,6 +323,94 @@ test_cq_overflow_detected(void)
 	return MTEST_SUCCESS;
 }
 
+/*
+ * gdma_cq_resync(): one entry with owner bits jumped ahead is taken as this
+ * lap's (once: a lap later it reads consumed), whether the next entry is
+ * written yet or not; a device that lapped the consumer by 1 to 2N - 1
+ * entries is followed from the oldest entry left, every one of them in
+ * order. At every consumer position.
+ */
+static int
+test_cq_resync(void)
+{
+	enum { LOG2 = 2, N = 1 << LOG2 };
+	struct gdma_cqe ring[N];
+	const struct gdma_cqe *e;
+	uint32_t start, extra, i;
+
+	for (start = 0; start < 3 * N; start++) {
+		for (extra = 0; extra < 2; extra++) {
+			struct fake_cq cq = { .ring = ring, .depth = N, .k = 0 };
+			uint32_t head = N, h;
+
+			memset(ring, 0, sizeof(ring));
+			for (i = 0; i < start; i++) {
+				fake_cq_write(&cq, i);
+				MTEST_ASSERT_EQ(gdma_cq_poll(ring, LOG2, head, &e), GDMA_CQ_VALID);
+				head++;
+			}
+			/* the next entry's owner bits two laps ahead */
+			fake_cq_write(&cq, 500);
+			ring[head & (N - 1)].cqe_info += 2u << 29;
+			if (extra)
+				fake_cq_write(&cq, 501);
+			MTEST_ASSERT_EQ(gdma_cq_poll(ring, LOG2, head, &e), GDMA_CQ_OVERFLOW);
+			h = gdma_cq_resync(ring, LOG2, head);
+			MTEST_ASSERT(h == head, "start %u: resync to %u from %u", start, h, head);
+			e = gdma_cq_take(ring, LOG2, head);
+			MTEST_ASSERT_EQ(e->cqe_data[0], 500);
+			head++;
+			if (extra) {
+				MTEST_ASSERT_EQ(gdma_cq_poll(ring, LOG2, head, &e), GDMA_CQ_VALID);
+				MTEST_ASSERT_EQ(e->cqe_data[0], 501);
+				head++;
+			}
+			/* a lap on, the taken entry reads consumed until written again */
+			for (i = 0; i < N - 1 - extra; i++) {
+				fake_cq_write(&cq, 600 + i);
+				MTEST_ASSERT_EQ(gdma_cq_poll(ring, LOG2, head, &e), GDMA_CQ_VALID);
+				head++;
+			}
+			MTEST_ASSERT(gdma_cq_poll(ring, LOG2, head, &e) == GDMA_CQ_EMPTY,
+				     "start %u: the taken entry is seen again", start);
+		}
+		for (extra = 1; extra < 2 * N; extra++) {
+			struct fake_cq cq = { .ring = ring, .depth = N, .k = 0 };
+			uint32_t head = N, h, first;
+
+			memset(ring, 0, sizeof(ring));
+			for (i = 0; i < start; i++) {
+				fake_cq_write(&cq, i);
+				MTEST_ASSERT_EQ(gdma_cq_poll(ring, LOG2, head, &e), GDMA_CQ_VALID);
+				head++;
+			}
+			/* N + extra entries while the consumer sleeps: lapped */
+			for (i = 0; i < N + extra; i++)
+				fake_cq_write(&cq, 1000 + i);
+			first = 1000 + extra;	/* the oldest one left */
+			for (i = 0; i < 4; i++) {
+				enum gdma_cq_poll r = gdma_cq_poll(ring, LOG2, head, &e);
+
+				if (r != GDMA_CQ_OVERFLOW)
+					break;
+				h = gdma_cq_resync(ring, LOG2, head);
+				MTEST_ASSERT(h != head, "start %u extra %u: no progress", start, extra);
+				head = h;
+			}
+			for (i = 0; i < N; i++) {
+				MTEST_ASSERT(gdma_cq_poll(ring, LOG2, head, &e) == GDMA_CQ_VALID,
+					     "start %u extra %u: entry %u not valid", start, extra, i);
+				MTEST_ASSERT(e->cqe_data[0] == first + i,
+					     "start %u extra %u: entry %u is %u, %u expected", start,
+					     extra, i, e->cqe_data[0], first + i);
+				head++;
+			}
+			MTEST_ASSERT_EQ(gdma_cq_poll(ring, LOG2, head, &e), GDMA_CQ_EMPTY);
+		}
+	}
+	return MTEST_SUCCESS;
+}
+
 /* Free-space arithmetic across the 32-bit wrap of the BU counters. */
 static int
 test_wq_free_space(void)
@@ -365,6 +453,7 @@ static const struct mtest_case cases[] = {
 	{ "sgl_wrap_every_position", test_sgl_wrap_every_position },
 	{ "cq_owner_many_laps", test_cq_owner_many_laps },
 	{ "cq_overflow_detected", test_cq_overflow_detected },
+	{ "cq_resync", test_cq_resync },
 	{ "wq_free_space", test_wq_free_space },
 	{ "decoder", test_decoder },
 };

@@ -151,6 +151,74 @@ gdma_cq_poll(const struct gdma_cqe *ring, uint32_t log2_depth, uint32_t head,
 	return GDMA_CQ_VALID;
 }
 
+/* Owner bits of the CQ slot for consumer @p head. */
+static inline uint32_t
+gdma_cq_slot_owner(const struct gdma_cqe *ring, uint32_t log2_depth, uint32_t head)
+{
+	const struct gdma_cqe *e = &ring[head & ((1u << log2_depth) - 1)];
+
+	return __atomic_load_n(&e->cqe_info, __ATOMIC_ACQUIRE) >> GDMA_CQE_OWNER_BITS_SHIFT;
+}
+
+/*
+ * After gdma_cq_poll() returned GDMA_CQ_OVERFLOW at @p head: where the
+ * consumer resumes. The owner bits at @p head are neither this lap's nor
+ * the previous lap's. If the next slot is not written yet, or holds its
+ * own lap's bits while @p head's are more than one lap ahead, the device
+ * has not lapped the consumer (a device that had would have written the
+ * next slot in a later lap too, and @p head exactly one lap on): the one
+ * entry at @p head carries wrong owner bits, and the consumer takes it as
+ * this lap's CQE, whose fields it checks like any other's (returns
+ * @p head). Otherwise the device did lap it: the oldest CQE still in the
+ * ring is the one after the last written, found where the owner bits step
+ * back a lap; returns its head (later than @p head: the entries in
+ * between are lost).
+ */
+static inline uint32_t
+gdma_cq_resync(const struct gdma_cqe *ring, uint32_t log2_depth, uint32_t head)
+{
+	const uint32_t depth = 1u << log2_depth;
+	uint32_t expected = (head >> log2_depth) & GDMA_CQE_OWNER_MASK;
+	uint32_t owner = gdma_cq_slot_owner(ring, log2_depth, head);
+	uint32_t laps = (owner - expected) & GDMA_CQE_OWNER_MASK;
+	uint32_t next = gdma_cq_slot_owner(ring, log2_depth, head + 1);
+	uint32_t next_expected = ((head + 1) >> log2_depth) & GDMA_CQE_OWNER_MASK;
+	uint32_t i;
+
+	if (next == ((next_expected - 1) & GDMA_CQE_OWNER_MASK) ||
+	    (laps != 1 && next == next_expected))
+		return head;
+	/* as far ahead of each slot's lap as of @p head's: the last lap's writes */
+	for (i = 1; i < depth; i++) {
+		uint32_t exp_i = ((head + i) >> log2_depth) & GDMA_CQE_OWNER_MASK;
+
+		if (((gdma_cq_slot_owner(ring, log2_depth, head + i) - exp_i) &
+		     GDMA_CQE_OWNER_MASK) != laps)
+			break;
+	}
+	/* slot head + i holds the oldest CQE left, laps - 1 laps on */
+	return head + i + (laps - 1) * depth;
+}
+
+/*
+ * Take the entry at @p head, whose owner bits gdma_cq_resync() found wrong,
+ * as this lap's CQE: its owner bits are set to this lap's, so that the
+ * next lap finds it consumed until the device writes it again.
+ */
+static inline const struct gdma_cqe *
+gdma_cq_take(struct gdma_cqe *ring, uint32_t log2_depth, uint32_t head)
+{
+	struct gdma_cqe *e = &ring[head & ((1u << log2_depth) - 1)];
+	uint32_t expected = (head >> log2_depth) & GDMA_CQE_OWNER_MASK;
+	uint32_t info = __atomic_load_n(&e->cqe_info, __ATOMIC_ACQUIRE);
+
+	info &= ~(GDMA_CQE_OWNER_MASK << GDMA_CQE_OWNER_BITS_SHIFT);
+	__atomic_store_n(&e->cqe_info, info | (expected << GDMA_CQE_OWNER_BITS_SHIFT),
+			 __ATOMIC_RELAXED);
+	rte_io_rmb();
+	return e;
+}
+
 /** Owner bits the device writes into its @p k-th CQE (k from 0). */
 static inline uint32_t
 gdma_cqe_owner_for(uint64_t k, uint32_t depth)

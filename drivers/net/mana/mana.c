@@ -585,6 +585,12 @@ mana_dev_reta_update(struct rte_eth_dev *dev,
 		if (c->mask & RTE_BIT64(j))
 			priv->reta[i] = c->reta[j];
 	}
+	/* 0 only for a table that will be in force as asked */
+	ret = mana_rx_reta_check(dev, priv->reta);
+	if (ret != 0) {
+		memcpy(priv->reta, old, sizeof(old));
+		return ret;
+	}
 	priv->reta_set = true;
 	priv->reta_warned = false;
 	if (!priv->started)
@@ -724,17 +730,29 @@ static int
 mana_arg_mac(const char *key, const char *value, void *opaque)
 {
 	struct mana_probe_args *a = opaque;
+	struct rte_ether_addr mac;
+	unsigned int i;
 
+	if (value == NULL || value[0] == '\0') {
+		INIT_LOG(ERR, "%s needs a value: %s=xx:xx:xx:xx:xx:xx", key, key);
+		return -EINVAL;
+	}
 	if (a->n_macs == MANA_MAX_MAC_ARGS) {
 		INIT_LOG(ERR, "more than %u %s= arguments", MANA_MAX_MAC_ARGS, key);
 		return -E2BIG;
 	}
-	if (rte_ether_unformat_addr(value, &a->macs[a->n_macs]) != 0) {
+	if (rte_ether_unformat_addr(value, &mac) != 0) {
 		INIT_LOG(ERR, "%s=%s is not a MAC address (expected xx:xx:xx:xx:xx:xx)",
 			 key, value);
 		return -EINVAL;
 	}
-	a->n_macs++;
+	for (i = 0; i < a->n_macs; i++) {
+		if (rte_is_same_ether_addr(&a->macs[i], &mac)) {
+			INIT_LOG(ERR, "%s=%s given twice: name each port once", key, value);
+			return -EINVAL;
+		}
+	}
+	a->macs[a->n_macs++] = mac;
 	return 0;
 }
 
@@ -745,6 +763,11 @@ mana_arg_recovery_timeout(const char *key, const char *value, void *opaque)
 	unsigned long v;
 	char *end;
 
+	if (value == NULL || value[0] == '\0') {
+		INIT_LOG(ERR, "%s needs a value: %s=<milliseconds from 1 to %u>", key, key,
+			 MANA_RECOVER_TIMEOUT_MAX_MS);
+		return -EINVAL;
+	}
 	errno = 0;
 	v = strtoul(value, &end, 10);
 	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||

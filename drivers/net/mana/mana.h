@@ -155,6 +155,10 @@ struct mana_rxq_stats {
 	uint64_t doorbells;
 	uint64_t cq_doorbells;
 	uint64_t mr_miss;
+	uint64_t bad_wqe_offset;	/**< rx_wqe_offset naming no posted WQE */
+	uint64_t resyncs;	/**< CQ or ring found out of step, resynced in place */
+	uint64_t resync_drops;	/**< buffers the device filled without a CQE seen */
+	uint64_t restarts;	/**< ring behind the device: RX rebuilt */
 };
 
 struct mana_txq_stats {
@@ -169,6 +173,10 @@ struct mana_txq_stats {
 	uint64_t cq_doorbells;
 	uint64_t mr_miss;
 	uint64_t ring_full;
+	uint64_t bad_pkt_drops;	/**< taken by tx_burst, no WQE may describe them */
+	uint64_t bad_wqe_offset;	/**< CQE naming no outstanding WQE */
+	uint64_t resyncs;	/**< CQ found out of step with the device, resynced */
+	uint64_t restarts;	/**< full, no completion for MANA_TX_STALL_MS: rebuilt */
 };
 
 /**
@@ -246,6 +254,7 @@ struct mana_rxq {
 	volatile uint8_t paused;	/**< control path owns the queue */
 	uint8_t in_burst;		/**< burst running, see mana_mark_removed() */
 	uint8_t armed;
+	volatile uint8_t desync;	/**< behind the device: idle until RX is rebuilt */
 	struct rte_mempool *mp;
 	struct mana_mr_cache mr_cache;
 	struct mana_mr_table **mr_table;
@@ -317,6 +326,10 @@ struct mana_txq {
 	struct mana_mr_cache mr_cache;
 	struct mana_mr_table **mr_table;
 	struct mana_txq_stats stats;
+	/* the burst's stall watch (ring full): since when, at which tail */
+	uint64_t stall_tsc;
+	uint32_t stall_tail;
+	uint8_t restart_pending;	/**< mana_tx_resync_alarm() armed */
 
 	/* Control path. */
 	struct mana_priv *priv;
@@ -352,6 +365,7 @@ struct mana_priv {
 	bool reta_set;			/**< application-provided table */
 	uint16_t reta_eff[MANA_INDIRECT_TABLE_SIZE];	/**< table in force */
 	bool reta_warned;
+	uint8_t rx_resync_pending;	/**< mana_rx_resync_alarm() armed */
 	struct ibv_rwq_ind_table *ind_table;
 	struct ibv_qp *rss_qp;
 
@@ -490,6 +504,14 @@ int mana_rx_start(struct rte_eth_dev *dev);
 void mana_rx_stop(struct rte_eth_dev *dev);
 
 /**
+ * Whether the RX queues as set up can carry table @p reta exactly (the
+ * hardware RQs it needs, their descriptors): 0, or -EINVAL with one error
+ * line naming the limit and what would fit.
+ */
+int mana_rx_reta_check(struct rte_eth_dev *dev,
+		       const uint16_t reta[MANA_INDIRECT_TABLE_SIZE]);
+
+/**
  * Re-create the RX side of a started port with the current RSS settings.
  * 0 on success, a negative errno value otherwise.
  */
@@ -536,6 +558,12 @@ uint32_t mana_rxq_nb_desc(const struct mana_rxq *rxq);
  */
 uint32_t mana_rx_refill(struct mana_rxq *rxq);
 
+/**
+ * Alarm callback: rebuild the RX side of port @p arg (a struct rte_eth_dev)
+ * after a ring found itself behind the device (mana_rxq.c).
+ */
+void mana_rx_resync_alarm(void *arg);
+
 /** Ring the RQ doorbell with the current head. */
 void mana_rx_ring_doorbell(struct mana_rxq *rxq);
 
@@ -560,6 +588,18 @@ int mana_tx_start(struct rte_eth_dev *dev);
 /** Destroy the TX verbs objects and free every outstanding mbuf. */
 void mana_tx_stop(struct rte_eth_dev *dev);
 
+/*
+ * A TX queue full for this long without a completion lost step with the
+ * device (its CQEs were lost): it is rebuilt.
+ */
+#define MANA_TX_STALL_MS	1000
+
+/**
+ * Alarm callback: rebuild TX queue @p arg (a struct mana_txq) after it
+ * stalled (mana_txq.c).
+ */
+void mana_tx_resync_alarm(void *arg);
+
 /** TX burst: reaps completions, posts a prefix of @p pkts, one doorbell. */
 uint16_t mana_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
 /**
@@ -567,6 +607,12 @@ uint16_t mana_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
  * writes the pseudo-header checksums; sets rte_errno on the first refusal.
  */
 uint16_t mana_tx_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
+/**
+ * Whether a WQE may describe @p m (the device contract: chain, lengths,
+ * offload flags against each other and against the headers). 0 or the
+ * errno tx_prepare gives (EINVAL, ENOTSUP).
+ */
+int mana_tx_check(const struct rte_mbuf *m);
 /** tx_descriptor_status: FULL (in flight) or DONE; -EINVAL past the ring. */
 int mana_tx_descriptor_status(void *txq, uint16_t offset);
 

@@ -5,6 +5,7 @@
  * mbuf delivery with offload flags, RQ refill and doorbells.
  */
 
+#include <rte_alarm.h>
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_lcore.h>
@@ -456,6 +457,80 @@ rx_deliver(struct mana_rxq *rxq, uint32_t len, uint32_t hash, uint32_t f)
 	return m;
 }
 
+/*
+ * The CQE at @p head carries owner bits of neither this lap nor the last:
+ * counted, and the consumer resumes where gdma_cq_resync() says (the entry
+ * itself, taken as this lap's, or the oldest one left after a lap).
+ */
+static __rte_noinline uint32_t
+rx_cq_resync(struct mana_rxq *rxq, uint32_t head)
+{
+	uint32_t h = gdma_cq_resync(rxq->cq_buf, rxq->cq_log2, head);
+
+	rxq->stats.cq_overflow++;
+	rxq->stats.resyncs++;
+	if (h == head)
+		gdma_cq_take(rxq->cq_buf, rxq->cq_log2, head);
+	return h;
+}
+
+/*
+ * A ring behind the device (the WQEs the device still holds were taken
+ * from the ring by an over-counting CQE): it can only be rebuilt. The
+ * ring stops (inactive: no delivery, no refill) and the RX side is
+ * rebuilt from an alarm on the interrupt thread.
+ */
+static __rte_noinline void
+rx_desync(struct mana_rxq *rxq)
+{
+	struct mana_rxq *q0 = rxq->owner != NULL ? rxq->owner : rxq;
+
+	rxq->stats.restarts++;
+	rxq->desync = 1;
+	rxq->active = false;
+	RX_LOG(DEBUG, "rxq %u: ring behind the device, RX rebuilt", rxq->queue_id);
+	if (!__atomic_exchange_n(&q0->priv->rx_resync_pending, 1, __ATOMIC_ACQ_REL))
+		rte_eal_alarm_set(1, mana_rx_resync_alarm,
+				  &rte_eth_devices[q0->port_id]);
+}
+
+/*
+ * rx_wqe_offset @p off is not the oldest posted WQE's (spec §5.6: the
+ * byte offset of the consumed WQE, every WQE wqe_bu BUs). Ahead within
+ * the posted WQEs: the device filled the ones before it without a CQE we
+ * could take (a CQE with a corrupt queue id, a lost one); they are freed
+ * and counted, and the CQE is taken (returns true). A few WQEs behind the
+ * oldest: the ring is behind the device (rx_desync(), returns false).
+ * Anything else is a corrupt offset: counted, and the CQE is taken for
+ * the oldest WQE. No division: a walk, on this rare path only.
+ */
+static __rte_noinline bool
+rx_wqe_resync(struct mana_rxq *rxq, uint32_t off)
+{
+	const uint32_t wqe = rxq->wqe_bu * GDMA_WQE_BU_SIZE;
+	const uint32_t base = rxq->desc_tail * wqe;
+	uint32_t posted = rxq->desc_head - rxq->desc_tail, k, x;
+
+	for (k = 1, x = base + wqe; k < posted; k++, x += wqe)
+		if (x == off)
+			break;
+	if (k < posted) {
+		rxq->stats.resyncs++;
+		rxq->stats.resync_drops += k;
+		while (k-- != 0)
+			rte_pktmbuf_free(rx_pop(rxq));
+		return true;
+	}
+	for (k = 1, x = base - wqe; k <= 2 * MANA_RXCOMP_OOB_NUM_PPI; k++, x -= wqe) {
+		if (x == off) {
+			rx_desync(rxq);
+			return false;
+		}
+	}
+	rxq->stats.bad_wqe_offset++;
+	return true;
+}
+
 /* Decode one RX CQE into rxq->pend. */
 static __rte_always_inline void
 rx_decode(struct mana_rxq *rxq, const struct gdma_cqe *cqe)
@@ -473,6 +548,9 @@ rx_decode(struct mana_rxq *rxq, const struct gdma_cqe *cqe)
 		rxq->stats.unknown_cqe++;
 		return;
 	}
+	if (unlikely(oob->rx_wqe_offset != rxq->desc_tail * rxq->wqe_bu * GDMA_WQE_BU_SIZE) &&
+	    !rx_wqe_resync(rxq, oob->rx_wqe_offset))
+		return;
 	p->flags = oob->flags;
 	switch (type) {
 	case CQE_RX_OKAY:
@@ -596,7 +674,7 @@ rx_fast_flags(const struct mana_rxq *rxq, struct mana_rx_fast *fs, uint32_t f)
 
 /*
  * The common CQE: OKAY or COALESCED_4 (the caller checked that it is for
- * our RQ), every length plausible, all its packets fit in @p room (the
+ * our RQ) for the oldest posted WQE, every length plausible, all its packets fit in @p room (the
  * burst's room, at most the posted WQEs), flags the fast path handles.
  * Delivers them, the oldest posted WQEs from @p desc_tail on, to @p pkts
  * and returns how many; returns 0 with nothing consumed otherwise (the
@@ -615,6 +693,9 @@ rx_fast_cqe(const struct mana_rxq *rxq, struct mana_rx_fast *fs, const struct gd
 	uint32_t i, lim, max, ptype, f = oob->flags;
 	uint64_t b = 0, rearm, ol, f1;
 
+	/* the CQE is for the oldest posted WQE (one BU each here), or decoded */
+	if (unlikely(oob->rx_wqe_offset != desc_tail * GDMA_WQE_BU_SIZE))
+		return 0;
 	if (likely(type == CQE_RX_COALESCED_4))
 		max = MANA_RXCOMP_OOB_NUM_PPI;
 	else if (type == CQE_RX_OKAY)
@@ -755,9 +836,19 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		info = __atomic_load_n(&cqe->cqe_info, __ATOMIC_ACQUIRE);
 		owner = info >> GDMA_CQE_OWNER_BITS_SHIFT;
 		if (owner != expected) {
-			if (unlikely(owner != ((expected - 1) & GDMA_CQE_OWNER_MASK)))
-				rxq->stats.cq_overflow++;
-			break;
+			uint32_t h;
+
+			if (likely(owner == ((expected - 1) & GDMA_CQE_OWNER_MASK)))
+				break;
+			h = rx_cq_resync(rxq, cq_head);
+			if (h != cq_head) {
+				/* lapped: on from the oldest CQE left */
+				cq_head = h;
+				cqe = &cq_ring[cq_head & ((1u << cq_shift) - 1)];
+				expected = (cq_head >> cq_shift) & GDMA_CQE_OWNER_MASK;
+				continue;
+			}
+			info = cqe->cqe_info;	/* taken as this lap's */
 		}
 		rte_io_rmb();
 		cq_head++;
@@ -784,6 +875,8 @@ mana_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		desc_tail = rxq->desc_tail;
 		avail = rxq->desc_head - desc_tail;
 		pending = p->idx < p->cnt;
+		if (unlikely(rxq->desync))
+			break;
 	}
 	rxq->desc_tail = desc_tail;
 	rxq->stats.coalesced += coalesced;
@@ -832,6 +925,19 @@ mana_rx_queue_count(void *q)
 		} else if (type == CQE_RX_COALESCED_4) {
 			for (k = 0; k < MANA_RXCOMP_OOB_NUM_PPI; k++) {
 				if (MANA_GET(&oob->ppi[k].pkt_len_dw, MANA_PPI_PKT_LEN) == 0)
+					break;
+				count++;
+			}
+		} else if (type == CQE_RX_COALESCED_8) {
+			/* two packets per ppi slot (spec §5.5), as rx_decode() reads them */
+			const struct mana_rxcomp_perpkt_info_v2 *v2 =
+				(const struct mana_rxcomp_perpkt_info_v2 *)oob->ppi;
+
+			for (k = 0; k < MANA_RXCOMP_OOB_NUM_PPI; k++) {
+				if (v2[k].pkt_len0 == 0)
+					break;
+				count++;
+				if (v2[k].pkt_len1 == 0)
 					break;
 				count++;
 			}

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include <rte_alarm.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 
@@ -29,6 +30,7 @@ rxq_free_mbufs(struct mana_rxq *rxq)
 	}
 	rxq->desc_head = 0;
 	rxq->desc_tail = 0;
+	rxq->desync = 0;
 	rxq->pend.idx = 0;
 	rxq->pend.cnt = 0;
 }
@@ -110,6 +112,7 @@ rxq_ring_alloc(struct mana_rxq *rxq, uint32_t nb_desc)
 	s->desc_mask = nb_desc - 1;
 	s->desc_head = 0;
 	s->desc_tail = 0;
+	s->desync = 0;
 	memset(&s->pend, 0, sizeof(s->pend));
 	memset(&s->stats, 0, sizeof(s->stats));
 	memset(&s->mr_cache, 0, sizeof(s->mr_cache));
@@ -447,6 +450,25 @@ rx_plan_cause(enum mana_rx_plan_cause c)
 	}
 }
 
+/*
+ * SGEs to ask the RQ for: WQEs of at least twice the size the ring posts
+ * (nb_sge SGEs), so that the ring holds twice nb_desc of them. The device
+ * then never sees its tail overrun the ring even if a CQE over-counted
+ * its packets and the ring posted past the device's consumer (mana_rx.c
+ * finds out at the next CQE and RX is rebuilt). Past 7 SGEs the largest
+ * WQE cannot be twice as large: no slack.
+ */
+static uint32_t
+rxq_wq_sge(uint32_t nb_sge)
+{
+	uint32_t want = 2 * gdma_wqe_size_bu(INLINE_OOB_SMALL_SIZE, nb_sge), s;
+
+	for (s = nb_sge; s < MANA_RX_MAX_SGE; s++)
+		if (gdma_wqe_size_bu(INLINE_OOB_SMALL_SIZE, s) >= want)
+			break;
+	return s;
+}
+
 /* Create the CQ and WQ of one ring of application queue @p q. */
 static int
 rxq_ring_create(struct rte_eth_dev *dev, struct mana_rxq *rxq, struct mana_rxq *r,
@@ -465,14 +487,15 @@ rxq_ring_create(struct rte_eth_dev *dev, struct mana_rxq *rxq, struct mana_rxq *
 	r->wq = ibv_create_wq(priv->ctx, &(struct ibv_wq_init_attr){
 		.wq_type = IBV_WQT_RQ,
 		.max_wr = r->nb_desc,
-		.max_sge = r->nb_sge,
+		.max_sge = rxq_wq_sge(r->nb_sge),
 		.pd = priv->parent_pd,
 		.cq = r->cq,
 	});
 	if (r->wq == NULL) {
 		ret = -(errno ? errno : ENOMEM);
 		DRV_LOG(ERR, "port %u rxq %u: ibv_create_wq(%u WRs, %u SGEs): %s",
-			dev->data->port_id, q, r->nb_desc, r->nb_sge, strerror(-ret));
+			dev->data->port_id, q, r->nb_desc, rxq_wq_sge(r->nb_sge),
+			strerror(-ret));
 		return ret;
 	}
 	return 0;
@@ -516,6 +539,7 @@ rxq_ring_open(struct rte_eth_dev *dev, struct mana_rxq *r, uint16_t q)
 	r->cq_unreported = 0;
 	r->desc_head = 0;
 	r->desc_tail = 0;
+	r->desync = 0;
 	r->pend.idx = 0;
 	r->pend.cnt = 0;
 	memset(&r->mr_cache, 0, sizeof(r->mr_cache));
@@ -527,6 +551,37 @@ rxq_ring_open(struct rte_eth_dev *dev, struct mana_rxq *r, uint16_t q)
 	r->active = true;
 	mana_rx_ring_doorbell(r);
 	return 0;
+}
+
+int
+mana_rx_reta_check(struct rte_eth_dev *dev, const uint16_t reta[MANA_INDIRECT_TABLE_SIZE])
+{
+	uint32_t nb_desc[MANA_MAX_QUEUES];
+	uint16_t nq = dev->data->nb_rx_queues, i;
+	struct mana_rx_plan plan;
+
+	if (nq == 0 || nq > MANA_MAX_QUEUES)
+		return 0;
+	for (i = 0; i < nq; i++) {
+		const struct mana_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq == NULL)
+			return 0;	/* checked again at start */
+		nb_desc[i] = rxq->nb_desc_setup;
+	}
+	mana_rx_plan_make(reta, nq, rx_max_rq(dev), nb_desc, &plan);
+	if (plan.cause == MANA_RX_PLAN_EXACT)
+		return 0;
+	if (plan.cause == MANA_RX_PLAN_DESC_LIMIT)
+		DRV_LOG(ERR, "port %u: RETA refused: %s (rxq %u: %u descriptors, at least %u per hardware RQ): it needs %u hardware RQs; give the RX queues more descriptors or use a table that repeats every %u entries",
+			dev->data->port_id, rx_plan_cause(plan.cause), plan.short_queue,
+			nb_desc[plan.short_queue], MANA_RX_RING_MIN,
+			mana_rx_plan_period(reta), plan.period);
+	else
+		DRV_LOG(ERR, "port %u: RETA refused: %s (at most %u): it needs %u hardware RQs; use a table that repeats every %u entries",
+			dev->data->port_id, rx_plan_cause(plan.cause), rx_max_rq(dev),
+			mana_rx_plan_period(reta), plan.period);
+	return -EINVAL;
 }
 
 /*
@@ -692,6 +747,8 @@ err:
 void
 mana_rx_stop(struct rte_eth_dev *dev)
 {
+	rte_eal_alarm_cancel(mana_rx_resync_alarm, dev);
+	__atomic_store_n(&mana_priv(dev)->rx_resync_pending, 0, __ATOMIC_RELEASE);
 	rx_destroy(dev, false);
 }
 
@@ -717,6 +774,25 @@ rx_pause(struct rte_eth_dev *dev, uint8_t paused)
 		while (__atomic_load_n(&rxq->in_burst, __ATOMIC_ACQUIRE))
 			rte_pause();
 	}
+}
+
+/*
+ * A ring found itself behind the device (mana_rx.c, rx_desync()): the
+ * device still holds WQEs whose buffers the ring handed out. Only new
+ * hardware RQs stop it; RX is rebuilt as for a RETA update, TX untouched.
+ */
+void
+mana_rx_resync_alarm(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct mana_priv *priv = mana_priv(dev);
+
+	__atomic_store_n(&priv->rx_resync_pending, 0, __ATOMIC_RELEASE);
+	if (!priv->started || priv->removed || priv->recovering)
+		return;
+	DRV_LOG(WARNING, "port %u: an RX ring fell out of step with the device (rx_q*_restarts): RX rebuilt",
+		dev->data->port_id);
+	mana_rx_restart(dev);
 }
 
 int

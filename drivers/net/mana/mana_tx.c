@@ -6,7 +6,9 @@
  * tx_prepare.
  */
 
+#include <rte_alarm.h>
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -126,6 +128,74 @@ tx_free_general(struct mana_txq *txq, uint32_t from, uint32_t to)
 	tx_free_range(txq, from, to, TX_FREE_ANY);
 }
 
+/* Free [from, to) the way the range was posted. */
+static __rte_always_inline void
+tx_free_any(struct mana_txq *txq, uint32_t from, uint32_t to, bool general, bool fast_free)
+{
+	if (unlikely(general))
+		tx_free_general(txq, from, to);
+	else if (fast_free)
+		tx_free_range(txq, from, to, TX_FREE_FAST_FREE);
+	else
+		tx_free_range(txq, from, to, TX_FREE_FAST_RANGE);
+}
+
+/* An error CQE's own WQE was dropped: not transmitted after all. */
+static __rte_noinline void
+tx_unsent(struct mana_txq *txq, const struct rte_mbuf *m)
+{
+	/* saturating: the counters may have been reset since the burst */
+	if (txq->stats.packets != 0)
+		txq->stats.packets--;
+	txq->stats.bytes -= RTE_MIN(txq->stats.bytes, (uint64_t)m->pkt_len);
+}
+
+/*
+ * A CQE that is not for the last WQE of the oldest range. Completions are
+ * in order (spec §4.4, §5.6): a CQE for an outstanding WQE completes it and
+ * everything before it, across ranges (the CQEs of earlier ranges were
+ * lost), or part of a range (an error in a suppressed WQE brings its own
+ * CQE). A tx_wqe_offset naming no outstanding WQE is counted; the CQE then
+ * stands for the oldest range, the one that asked for a CQE, so that a
+ * corrupt offset costs no ring space. Returns the descriptors freed.
+ */
+static __rte_noinline uint32_t
+tx_reap_walk(struct mana_txq *txq, uint32_t wqe_off, uint32_t type, bool fast_free)
+{
+	struct mana_tx_desc *const desc = txq->desc;
+	const uint32_t mask = txq->desc_mask;
+	uint32_t desc_tail = txq->desc_tail, sq_tail = txq->sq_tail, freed = 0;
+	bool in_window, done = false;
+
+	in_window = ((wqe_off - sq_tail) & TX_WQE_OFFSET_MASK) < txq->sq_head - sq_tail;
+	if (!in_window)
+		txq->stats.bad_wqe_offset++;
+	while (!done && desc_tail != txq->desc_head) {
+		uint32_t from = desc_tail, range_end = desc[desc_tail & mask].range_end;
+		bool general = desc[desc_tail & mask].range_general != 0;
+
+		do {
+			const struct mana_tx_desc *d = &desc[desc_tail & mask];
+
+			done = in_window && (sq_tail & TX_WQE_OFFSET_MASK) == wqe_off;
+			desc_tail++;
+			sq_tail += d->wqe_bu_extra + 1;
+		} while (!done && desc_tail != range_end);
+		done |= !in_window;
+		if (desc_tail != range_end) {
+			desc[desc_tail & mask].range_end = range_end;
+			desc[desc_tail & mask].range_general = general;
+		}
+		if (done && type != CQE_TX_OKAY)
+			tx_unsent(txq, desc[(desc_tail - 1) & mask].m);
+		freed += desc_tail - from;
+		tx_free_any(txq, from, desc_tail, general, fast_free);
+	}
+	txq->desc_tail = desc_tail;
+	txq->sq_tail = sq_tail;
+	return freed;
+}
+
 uint32_t
 mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 {
@@ -143,13 +213,23 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 		const struct mana_tx_desc *last;
 		enum gdma_cq_poll r;
 		uint32_t type, wqe_off, range_end, from;
-		bool done;
 
 		r = gdma_cq_poll(txq->cq_buf, txq->cq_log2, cq_head, &cqe);
-		if (r != GDMA_CQ_VALID) {
-			if (unlikely(r == GDMA_CQ_OVERFLOW))
-				txq->stats.cq_overflow++;
-			break;
+		if (unlikely(r != GDMA_CQ_VALID)) {
+			uint32_t h;
+
+			if (r == GDMA_CQ_EMPTY)
+				break;
+			/* wrong owner bits: resume where the device is */
+			txq->stats.cq_overflow++;
+			txq->stats.resyncs++;
+			h = gdma_cq_resync(txq->cq_buf, txq->cq_log2, cq_head);
+			if (h != cq_head) {
+				consumed += h - cq_head;
+				cq_head = h;
+				continue;
+			}
+			cqe = gdma_cq_take(txq->cq_buf, txq->cq_log2, cq_head);
 		}
 		cq_head++;
 		consumed++;
@@ -174,49 +254,29 @@ mana_tx_reap(struct mana_txq *txq, uint32_t budget)
 		}
 		/*
 		 * spec §4.4: a CQE completes its WQE and every suppressed one
-		 * before it. The WQE is the one at tx_wqe_offset (BU index mod
-		 * 2^27) when that matches: an error in a suppressed WQE may
-		 * produce its own CQE. Without a match, the WQE of the range
-		 * that asked for a CQE is the one, as in-order completion
-		 * implies. The common case, a match on that WQE, reclaims the
-		 * range at once.
+		 * before it. The common case, a CQE for the last WQE of the
+		 * oldest range, reclaims that range at once; anything else
+		 * takes the walk.
 		 */
 		wqe_off = MANA_GET(oob, MANA_TXCOMP_TX_WQE_OFFSET);
-		from = desc_tail;
 		range_end = desc[desc_tail & desc_mask].range_end;
-		general = desc[desc_tail & desc_mask].range_general != 0;
 		last = &desc[(range_end - 1) & desc_mask];
-		if (likely((last->wqe_start & TX_WQE_OFFSET_MASK) == wqe_off)) {
-			desc_tail = range_end;
-			sq_tail = last->wqe_start + last->wqe_bu_extra + 1;
-		} else {
-			do {
-				const struct mana_tx_desc *d = &desc[desc_tail & desc_mask];
-
-				done = (sq_tail & TX_WQE_OFFSET_MASK) == wqe_off;
-				desc_tail++;
-				sq_tail += d->wqe_bu_extra + 1;
-				done |= desc_tail == range_end;
-			} while (!done);
-			if (desc_tail != range_end) {
-				desc[desc_tail & desc_mask].range_end = range_end;
-				desc[desc_tail & desc_mask].range_general = general;
-			}
+		if (unlikely((last->wqe_start & TX_WQE_OFFSET_MASK) != wqe_off)) {
+			txq->desc_tail = desc_tail;
+			txq->sq_tail = sq_tail;
+			freed += tx_reap_walk(txq, wqe_off, type, fast_free);
+			desc_tail = txq->desc_tail;
+			sq_tail = txq->sq_tail;
+			continue;
 		}
-		if (unlikely(type != CQE_TX_OKAY)) {
-			/* the CQE's own WQE was dropped: not transmitted after all */
-			const struct rte_mbuf *m = desc[(desc_tail - 1) & desc_mask].m;
-
-			txq->stats.packets--;
-			txq->stats.bytes -= m->pkt_len;
-		}
+		from = desc_tail;
+		general = desc[desc_tail & desc_mask].range_general != 0;
+		desc_tail = range_end;
+		sq_tail = last->wqe_start + last->wqe_bu_extra + 1;
+		if (unlikely(type != CQE_TX_OKAY))
+			tx_unsent(txq, last->m);
 		freed += desc_tail - from;
-		if (unlikely(general))
-			tx_free_general(txq, from, desc_tail);
-		else if (fast_free)
-			tx_free_range(txq, from, desc_tail, TX_FREE_FAST_FREE);
-		else
-			tx_free_range(txq, from, desc_tail, TX_FREE_FAST_RANGE);
+		tx_free_any(txq, from, desc_tail, general, fast_free);
 	}
 	txq->desc_tail = desc_tail;
 	txq->sq_tail = sq_tail;
@@ -254,10 +314,14 @@ tx_room(const struct mana_txq *txq, uint32_t sq_head, uint32_t desc_head)
 	return RTE_MIN(descs, bus);
 }
 
+/* tx_post_general(): the packet breaks the device contract, drop it. */
+#define TX_POST_DROP	UINT32_MAX
+
 /*
  * Post one packet the general way: several segments, offloads, the long
- * OOB. Returns its size in BUs, 0 if it cannot be posted (the burst stops
- * there).
+ * OOB. Returns its size in BUs, 0 if it cannot be posted now (the burst
+ * stops there: ring full, memory not registered), TX_POST_DROP if no WQE
+ * may describe it (mana_tx_check(): the burst drops and counts it).
  */
 static __rte_noinline uint32_t
 tx_post_general(struct mana_txq *txq, struct rte_mbuf *m, uint32_t sq_head)
@@ -270,6 +334,8 @@ tx_post_general(struct mana_txq *txq, struct rte_mbuf *m, uint32_t sq_head)
 	uint32_t oob_size, nsge = 0, bu, data_unit = 0, hlen = 0;
 	bool lng, tso = false;
 
+	if (unlikely(mana_tx_check(m) != 0))
+		return TX_POST_DROP;
 	lng = txq->long_vp_offset != 0 || (ol & RTE_MBUF_F_TX_VLAN);
 	oob_size = lng ? INLINE_OOB_LARGE_SIZE : INLINE_OOB_SMALL_SIZE;
 	oob.dw[0] = txq->oob_dw0 | MANA_VAL(MANA_TX_OOB_SUPRESS_TXCQE_GEN, 1);
@@ -330,8 +396,6 @@ tx_post_general(struct mana_txq *txq, struct rte_mbuf *m, uint32_t sq_head)
 			return 0;
 		}
 		if (tso && seg == m) {
-			if (unlikely(len < hlen))
-				return 0;	/* refused by tx_prepare */
 			sgl[nsge].address = addr;
 			sgl[nsge].mem_key = lkey;
 			sgl[nsge++].size = hlen;
@@ -340,15 +404,10 @@ tx_post_general(struct mana_txq *txq, struct rte_mbuf *m, uint32_t sq_head)
 			if (len == 0)
 				continue;
 		}
-		if (unlikely(nsge == MANA_TX_MAX_SGE))
-			return 0;	/* refused by tx_prepare */
 		sgl[nsge].address = addr;
 		sgl[nsge].mem_key = lkey;
 		sgl[nsge++].size = len;
 	}
-	if (unlikely(nsge == 0))
-		return 0;
-
 	bu = gdma_wqe_size_bu(oob_size, nsge);
 	if (unlikely(gdma_wq_free_bytes(txq->sq_size, sq_head,
 					txq->sq_tail) < bu * GDMA_WQE_BU_SIZE)) {
@@ -362,6 +421,37 @@ tx_post_general(struct mana_txq *txq, struct rte_mbuf *m, uint32_t sq_head)
 	return bu;
 }
 
+/*
+ * A burst that took nothing: if the ring is full and no completion came
+ * for MANA_TX_STALL_MS, the CQEs that would free it were lost (a device
+ * that lies or loses them): the queue is rebuilt from an alarm on the
+ * interrupt thread, which frees what it held.
+ */
+static __rte_noinline void
+tx_stall_check(struct mana_txq *txq)
+{
+	uint64_t now;
+
+	if (tx_room(txq, txq->sq_head, txq->desc_head) != 0) {
+		txq->stall_tsc = 0;
+		return;
+	}
+	now = rte_get_timer_cycles();
+	if (txq->stall_tsc == 0 || txq->stall_tail != txq->desc_tail) {
+		txq->stall_tsc = now;
+		txq->stall_tail = txq->desc_tail;
+		return;
+	}
+	if (now - txq->stall_tsc < rte_get_timer_hz() * MANA_TX_STALL_MS / 1000 ||
+	    txq->restart_pending)
+		return;
+	txq->stats.restarts++;
+	txq->restart_pending = 1;
+	TX_LOG(DEBUG, "txq %u: full for %u ms without a completion", txq->queue_id,
+	       MANA_TX_STALL_MS);
+	rte_eal_alarm_set(1, mana_tx_resync_alarm, txq);
+}
+
 uint16_t
 mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -372,7 +462,7 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t *last_oob;
 	uint64_t bytes = 0, oob_word, hdr_word, fast_mask;
 	uint32_t sq_head, desc_head, first, lim, pool_lkey, desc_mask, sq_mask;
-	uint32_t general = 0;
+	uint32_t general = 0, dropped = 0;
 	uint8_t *sq_buf;
 	uint16_t i;
 
@@ -431,8 +521,9 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 			m = *p;
 			len = m->data_len;
-			/* one direct segment, no offload, short OOB */
-			if (unlikely((m->ol_flags & fast_mask) || m->nb_segs != 1 || len == 0))
+			/* one direct segment of a whole header, no offload, short OOB */
+			if (unlikely((m->ol_flags & fast_mask) || m->nb_segs != 1 ||
+				     len < RTE_ETHER_HDR_LEN))
 				break;
 			addr = rte_pktmbuf_mtod(m, uintptr_t);
 			if (unlikely(m->pool != pool)) {
@@ -473,6 +564,17 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 			bu = tx_post_general(txq, m, sq_head);
 			if (unlikely(bu == 0))
 				goto done;
+			if (unlikely(bu == TX_POST_DROP)) {
+				/* taken and dropped: no WQE may describe it */
+				rte_pktmbuf_free(m);
+				txq->stats.bad_pkt_drops++;
+				dropped++;
+				i++;
+				if (i >= lim)
+					break;
+				m = pkts[i];
+				continue;
+			}
 			d = &desc[desc_head & desc_mask];
 			d->m = m;
 			d->wqe_bu_extra = bu - 1;
@@ -485,11 +587,14 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 			if (i >= lim)
 				break;
 			m = pkts[i];
-		} while ((m->ol_flags & fast_mask) || m->nb_segs != 1 || m->data_len == 0);
+		} while ((m->ol_flags & fast_mask) || m->nb_segs != 1 ||
+			 m->data_len < RTE_ETHER_HDR_LEN);
 	}
 done:
 	if (i < n && lim != 0 && i == lim)
 		txq->stats.ring_full++;
+	if (unlikely(i == 0))
+		tx_stall_check(txq);
 	if (desc_head != first) {
 		struct mana_tx_desc *last = &desc[(desc_head - 1) & desc_mask];
 		uint32_t start = sq_head - last->wqe_bu_extra - 1;
@@ -506,73 +611,203 @@ done:
 		gdma_ring_doorbell(txq->db_page, DOORBELL_OFFSET_SQ,
 				   gdma_db_sq_value(txq->sq_id, sq_head * GDMA_WQE_BU_SIZE));
 		txq->stats.doorbells++;
-		txq->stats.packets += i;
+		txq->stats.packets += i - dropped;
 		txq->stats.bytes += bytes;
 	}
 	__atomic_store_n(&txq->in_burst, 0, __ATOMIC_RELEASE);
 	return i;
 }
 
-/* Segment count and lengths agree with the chain. */
-static bool
-tx_chain_ok(const struct rte_mbuf *m)
+/* Ethertype at @p off of the first segment, host order. */
+static inline uint16_t
+tx_be16(const struct rte_mbuf *m, uint32_t off)
 {
-	const struct rte_mbuf *s;
-	uint32_t len = 0, n = 0;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *) + off;
 
-	for (s = m; s != NULL && n <= m->nb_segs; s = s->next) {
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/*
+ * What the device contract needs of a packet before a WQE describes it
+ * (spec §4.3, §3.1): a chain whose segments, lengths and SGE count agree,
+ * at least an Ethernet header, and offload flags that agree with each
+ * other, with l2/l3/l4_len and with the headers, which are in the first
+ * segment. 0 or the errno tx_prepare gives. The TX general path calls it
+ * on every packet it posts, so that a packet tx_prepare never saw cannot
+ * make a WQE the device forbids either.
+ */
+int
+mana_tx_check(const struct rte_mbuf *m)
+{
+	const uint64_t ol = m->ol_flags;
+	const uint64_t l4 = ol & RTE_MBUF_F_TX_L4_MASK;
+	const bool tso = (ol & RTE_MBUF_F_TX_TCP_SEG) != 0;
+	const bool v4 = (ol & RTE_MBUF_F_TX_IPV4) != 0, v6 = (ol & RTE_MBUF_F_TX_IPV6) != 0;
+	const struct rte_mbuf *s;
+	const uint8_t *ip;
+	uint32_t n = 0, len = 0, sges = 0, l2 = m->l2_len, l3 = m->l3_len;
+	uint32_t l4len = m->l4_len, min_l4, hlen, tcp_hl;
+	uint8_t proto;
+
+	for (s = m; s != NULL && n < m->nb_segs; s = s->next) {
 		len += s->data_len;
+		sges += s->data_len != 0;
 		n++;
 	}
-	return s == NULL && n == m->nb_segs && len == m->pkt_len;
+	if (s != NULL || n != m->nb_segs || len != m->pkt_len || len < RTE_ETHER_HDR_LEN)
+		return EINVAL;
+	if (!(ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
+		return sges <= MANA_TX_MAX_SGE ? 0 : EINVAL;
+	if (l4 == RTE_MBUF_F_TX_SCTP_CKSUM)
+		return ENOTSUP;
+	/* exactly one IP version; IP checksum on IPv4; TSO on TCP only */
+	if (v4 == v6 || ((ol & RTE_MBUF_F_TX_IP_CKSUM) && !v4) ||
+	    (tso && l4 != 0 && l4 != RTE_MBUF_F_TX_TCP_CKSUM))
+		return EINVAL;
+	if ((l2 != RTE_ETHER_HDR_LEN && l2 != RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) ||
+	    (v4 && (l3 < sizeof(struct rte_ipv4_hdr) || l3 > 60)) ||
+	    (v6 && l3 != sizeof(struct rte_ipv6_hdr)))
+		return EINVAL;
+	min_l4 = tso || l4 == RTE_MBUF_F_TX_TCP_CKSUM ? 20 : l4 == RTE_MBUF_F_TX_UDP_CKSUM ? 8 : 0;
+	if ((tso && l4len == 0) || (l4len != 0 && (l4len < min_l4 || l4len > 60 ||
+	    (min_l4 == 8 && l4len != 8))))
+		return EINVAL;
+	hlen = l2 + l3 + (l4len != 0 ? l4len : min_l4);
+	if (m->data_len < hlen)
+		return EINVAL;	/* headers out of the first segment */
+	if ((l2 > RTE_ETHER_HDR_LEN && tx_be16(m, 12) != RTE_ETHER_TYPE_VLAN) ||
+	    tx_be16(m, l2 - 2) != (v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
+		return EINVAL;
+	ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, l2);
+	if (v4) {
+		if (ip[0] >> 4 != 4 || (ip[0] & 0xF) * 4u != l3)
+			return EINVAL;
+		proto = ip[9];
+		/* the device takes the L4 length from the IP header */
+		if (!tso && min_l4 != 0 &&
+		    (uint32_t)tx_be16(m, l2 + 2) > len - l2)
+			return EINVAL;
+	} else {
+		if (ip[0] >> 4 != 6)
+			return EINVAL;
+		proto = ip[6];
+		if (!tso && min_l4 != 0 &&
+		    (uint32_t)tx_be16(m, l2 + 4) + l3 > len - l2)
+			return EINVAL;
+	}
+	if (min_l4 == 20) {
+		if (proto != IPPROTO_TCP)
+			return EINVAL;
+		tcp_hl = (uint32_t)(ip[l3 + 12] >> 4) * 4u;
+		if (tcp_hl < 20 || (l4len != 0 && tcp_hl != l4len))
+			return EINVAL;
+	} else if (min_l4 == 8 && proto != IPPROTO_UDP) {
+		return EINVAL;
+	}
+	if (tso) {
+		if (m->tso_segsz == 0 || m->tso_segsz > MANA_TSO_MAX_MSS ||
+		    hlen > MANA_TSO_MAX_HDR || len <= hlen || len > MANA_TSO_MAX_SIZE)
+			return EINVAL;
+		if (m->data_len > hlen)
+			sges++;	/* the first segment is split */
+	}
+	return sges <= MANA_TX_MAX_SGE ? 0 : EINVAL;
+}
+
+/* The queue offload that flags @p ol of a packet need, or 0. */
+static uint64_t
+tx_offloads_needed(const struct rte_mbuf *m)
+{
+	uint64_t ol = m->ol_flags, need = 0;
+
+	if (ol & RTE_MBUF_F_TX_IP_CKSUM)
+		need |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	if ((ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM)
+		need |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	if ((ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM)
+		need |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if (ol & RTE_MBUF_F_TX_TCP_SEG)
+		need |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (ol & RTE_MBUF_F_TX_VLAN)
+		need |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	if (m->nb_segs > 1)
+		need |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	return need;
+}
+
+/* Every non-empty segment lies in registered memory (a local cache copy). */
+static bool
+tx_mem_registered(struct mana_txq *txq, const struct rte_mbuf *m)
+{
+	struct mana_mr_cache c = txq->mr_cache;
+	const struct rte_mbuf *s;
+	uint32_t lkey;
+
+	for (s = m; s != NULL; s = s->next)
+		if (s->data_len != 0 &&
+		    !mana_mr_lkey(txq->mr_table, &c, rte_pktmbuf_mtod(s, uintptr_t),
+				  s->data_len, &lkey))
+			return false;
+	return true;
+}
+
+/*
+ * Refuse, with rte_errno, what the device would drop or the contract
+ * forbids (mana_tx_check), every offload the port does not offer
+ * (ENOTSUP) or the queue was not configured with (EINVAL), frames the
+ * device would drop for their length (MTU, VLAN insertion on a tagged
+ * frame: EINVAL) and packets in unregistered memory (EFAULT).
+ */
+static int
+tx_prepare_check(struct mana_txq *txq, const struct rte_mbuf *m)
+{
+	uint64_t ol = m->ol_flags;
+	uint32_t limit = (uint32_t)txq->priv->dev_data->mtu + RTE_ETHER_HDR_LEN;
+	uint8_t et_buf[2];
+	const uint8_t *et;
+	bool tagged;
+	int ret;
+
+	if ((ol & RTE_MBUF_F_TX_OFFLOAD_MASK & ~MANA_TX_OFFLOAD_MASK) ||
+	    (ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_SCTP_CKSUM)
+		return ENOTSUP;
+	ret = mana_tx_check(m);
+	if (ret != 0)
+		return ret;
+	if (tx_offloads_needed(m) & ~txq->conf.offloads)
+		return EINVAL;
+	/* a tagged frame may be 4 bytes longer; an inserted tag counts */
+	et = rte_pktmbuf_read(m, 12, sizeof(et_buf), et_buf);
+	tagged = et[0] == (RTE_ETHER_TYPE_VLAN >> 8) && et[1] == (RTE_ETHER_TYPE_VLAN & 0xFF);
+	if (tagged && (ol & RTE_MBUF_F_TX_VLAN))
+		return EINVAL;	/* the device refuses a second tag */
+	if (tagged)
+		limit += RTE_VLAN_HLEN;
+	if (ol & RTE_MBUF_F_TX_TCP_SEG) {
+		if ((uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz > limit)
+			return EINVAL;
+	} else if (m->pkt_len > limit) {
+		return EINVAL;
+	}
+	if (!tx_mem_registered(txq, m))
+		return EFAULT;
+	return 0;
 }
 
 uint16_t
 mana_tx_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct mana_txq *txq = q;
-	/* a tag in the frame data is allowed on top of the MTU */
-	uint32_t max_frame = (uint32_t)txq->priv->dev_data->mtu +
-			     RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint64_t ol = m->ol_flags;
-		uint32_t nsge = m->nb_segs;
 		int ret;
 
-		if (ol & RTE_MBUF_F_TX_OFFLOAD_MASK & ~MANA_TX_OFFLOAD_MASK) {
-			rte_errno = ENOTSUP;
-			return i;
-		}
-		if (m->pkt_len == 0 || !tx_chain_ok(m) ||
-		    ((ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK |
-			    RTE_MBUF_F_TX_TCP_SEG)) &&
-		     (m->l2_len == 0 || m->l3_len == 0))) {
-			rte_errno = EINVAL;
-			return i;
-		}
-		if (ol & RTE_MBUF_F_TX_TCP_SEG) {
-			uint32_t hlen = m->l2_len + m->l3_len + m->l4_len;
-
-			if (hlen > MANA_TSO_MAX_HDR || m->tso_segsz == 0 ||
-			    m->tso_segsz > MANA_TSO_MAX_MSS ||
-			    m->data_len < hlen || m->pkt_len > MANA_TSO_MAX_SIZE ||
-			    !(ol & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6))) {
-				rte_errno = EINVAL;
-				return i;
-			}
-			if (m->data_len > hlen)
-				nsge++;	/* the first segment is split */
-		} else if (m->pkt_len > max_frame ||
-			   ((ol & RTE_MBUF_F_TX_VLAN) &&
-			    m->pkt_len + RTE_VLAN_HLEN > max_frame)) {
-			rte_errno = EINVAL;
-			return i;
-		}
-		if (nsge > MANA_TX_MAX_SGE) {
-			rte_errno = EINVAL;
+		ret = tx_prepare_check(txq, m);
+		if (ret != 0) {
+			rte_errno = ret;
 			return i;
 		}
 		ret = rte_validate_tx_offload(m);

@@ -33,6 +33,10 @@ static const struct mana_xstat_desc mana_rx_xstats[] = {
 	RXS("doorbells", doorbells),
 	RXS("cq_doorbells", cq_doorbells),
 	RXS("mr_misses", mr_miss),
+	RXS("bad_wqe_offsets", bad_wqe_offset),
+	RXS("cq_resyncs", resyncs),
+	RXS("resync_drops", resync_drops),
+	RXS("restarts", restarts),
 };
 
 static const struct mana_xstat_desc mana_tx_xstats[] = {
@@ -55,6 +59,10 @@ static const struct mana_xstat_desc mana_tx_xstats[] = {
 	TXS("cq_doorbells", cq_doorbells),
 	TXS("mr_misses", mr_miss),
 	TXS("ring_full", ring_full),
+	TXS("bad_pkt_drops", bad_pkt_drops),
+	TXS("bad_wqe_offsets", bad_wqe_offset),
+	TXS("cq_resyncs", resyncs),
+	TXS("restarts", restarts),
 };
 
 #define N_RX RTE_DIM(mana_rx_xstats)
