@@ -352,6 +352,8 @@ emu_db_drain(struct emu_dev *dev, bool removed)
 void
 emu_dev_lock_cmd(struct emu_dev *dev)
 {
+	struct emu_page *pg;
+
 	pthread_mutex_lock(&dev->lock);
 	/*
 	 * A command comes after every doorbell store made before it, and
@@ -361,8 +363,13 @@ emu_dev_lock_cmd(struct emu_dev *dev)
 	 */
 	if (dev->db_fifo != NULL)
 		emu_db_drain(dev, atomic_load(&dev->removed));
-	if (!atomic_load(&dev->removed))
-		emu_wire_poll(dev);
+	if (atomic_load(&dev->removed))
+		return;
+	/* sampled pages too: what was written before the command is taken */
+	for (pg = dev->pages; pg != NULL; pg = pg->next)
+		if (!pg->zombie && !pg->fifo)
+			emu_page_sample(dev, pg);
+	emu_wire_poll(dev);
 }
 
 int

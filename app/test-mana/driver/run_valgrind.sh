@@ -21,7 +21,7 @@ emu_run_setup "$build" "$work"
 
 "$emu" --ports 2 --strict -- valgrind --tool=memcheck --error-exitcode=99 \
 	--errors-for-leak-kinds=definite --leak-check=full --show-leak-kinds=definite \
-	--track-origins=yes --num-callers=30 --suppressions="$supp" \
+	--track-origins=yes --num-callers=30 ${MANA_VG_EXTRA:-} --suppressions="$supp" \
 	"$prog" -l 0 -d librte_net_mana.so -a 7870:00:00.0 \
 	--no-huge -m 512 --file-prefix "vg-$1" --log-level 'pmd.net.mana.*:notice' \
 	-- "$@"
