@@ -1383,7 +1383,7 @@ fuzz_rx(struct rx_set *rx, unsigned int want)
 	}
 }
 
-/* After a forged event: exchange until 16 frames all arrive exact. */
+/* After a forged event: exchange until 16 frames all arrive exact; attempts or -1. */
 static int
 fuzz_recovered(struct rx_set *rx, uint32_t seed)
 {
@@ -1391,8 +1391,11 @@ fuzz_recovered(struct rx_set *rx, uint32_t seed)
 	unsigned int attempt, i, ok;
 	struct flow f;
 
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 5;
+
 	flow_default(&f, 0, IPPROTO_UDP);
-	for (attempt = 0; attempt < 200; attempt++) {
+	/* up to 5 s: an RX rebuild runs on the interrupt thread, which may wait for a CPU */
+	for (attempt = 0; rte_get_timer_cycles() < deadline; attempt++) {
 		struct rte_mbuf *b[16];
 		unsigned int sent = 0;
 
@@ -1421,7 +1424,7 @@ fuzz_recovered(struct rx_set *rx, uint32_t seed)
 		rx_set_free(rx);
 		if (sent == 16 && ok == 16 && i == 16)
 			return (int)attempt;
-		rte_delay_us_sleep(1000);	/* an RX rebuild runs on the interrupt thread */
+		rte_delay_us_sleep(1000);
 	}
 	return -1;
 }
