@@ -13,13 +13,15 @@
 # otherwise: scripts/test.sh reserves them as root). `mem_run CMD...` runs
 # CMD with hugetlbfs mounted on DIR/huge inside a private mount namespace
 # (unshare -m), so the host's mounts are never touched; in nohuge mode it
-# runs CMD as it is. MANA_TEST_HUGE_MB (default SIZE_MB) is what a
+# runs CMD as it is. For a command in the background, `"${mem_prefix[@]}"
+# CMD... &` keeps $! the command's own pid. MANA_TEST_HUGE_MB (default SIZE_MB) is what a
 # dynamic-memory run may need at its peak.
 
 mem_mode_setup() {
 	local size=$1 dir=$2 need free
 	mem_mode=${MANA_TEST_MEM:-nohuge}
 	mem_huge_dir=$dir/huge
+	mem_prefix=()
 	case $mem_mode in
 	nohuge)
 		mem_args=(--no-huge -m "$size")
@@ -46,14 +48,12 @@ mem_mode_setup() {
 		exit 77
 	fi
 	mkdir -p "$mem_huge_dir"
+	# unshare and sh exec: the command keeps their pid (for kill and wait)
+	mem_prefix=(unshare -m -- /bin/sh -c
+		'mount -t hugetlbfs -o pagesize=2M nodev "$0" || exit 1; exec "$@"'
+		"$mem_huge_dir")
 }
 
 mem_run() {
-	if [ "$mem_mode" = nohuge ]; then
-		"$@"
-		return
-	fi
-	unshare -m -- /bin/sh -c \
-		'mount -t hugetlbfs -o pagesize=2M nodev "$0" || exit 1; exec "$@"' \
-		"$mem_huge_dir" "$@"
+	"${mem_prefix[@]}" "$@"
 }
