@@ -30,7 +30,7 @@ PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev dpdk-doc
 	rdma-core libibverbs-dev ibverbs-providers
 	meson ninja-build pkg-config gcc python3 python3-pyelftools
-	iproute2 ethtool xz-utils
+	iproute2 ethtool xz-utils openvswitch-switch-dpdk
 )
 
 install_packages() {
