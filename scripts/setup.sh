@@ -29,7 +29,7 @@ fi
 PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev dpdk-doc
 	rdma-core libibverbs-dev ibverbs-providers
-	meson ninja-build pkg-config gcc python3 python3-pyelftools
+	meson ninja-build pkg-config gcc make python3 python3-pyelftools
 	iproute2 ethtool xz-utils openvswitch-switch-dpdk
 )
 
