@@ -36,7 +36,7 @@ if [ -z "${MANA_OVS_INNER:-}" ]; then
 	MANA_OVS_INNER=1 mem_run unshare -n "$self" "$build"
 	rc=$?
 	echo "ovs: $([ $rc -eq 0 ] && echo PASS || echo FAIL)"
-	[ $rc -eq 0 ] && { cd / && rm -rf "$work"; }
+	[ $rc -eq 0 ] && [ -z "${OVS_TEST_KEEP:-}" ] && { cd / && rm -rf "$work"; }
 	exit $rc
 fi
 
@@ -150,6 +150,12 @@ udp() {	# count size -> datagrams received
 	ns $ns0 "$here/traffic.py" udp-send 10.70.0.2 5002 "$1" "$2"
 	wait $sink
 	awk '{ print $2 }' "$work/udp.out"
+	# where datagrams were lost, should a check fail
+	{
+		echo "udp $1 x $2:"
+		ns $ns1 awk '/^Udp:/' /proc/net/snmp
+		for p in p0 p1; do echo "$p: $(vsctl get Interface $p statistics)"; done
+	} >>"$work/udp-counters.log"
 }
 
 # ---- kernel traffic across the bridge
@@ -232,5 +238,9 @@ wait $emu_pid
 rc=$?
 [ $rc -eq 0 ] && pass "mana-emu --strict and ovs-vswitchd exited with 0" ||
 	{ tail -5 "$work/vswitchd.out"; failed "mana-emu/ovs-vswitchd exit $rc"; }
-[ $fails -eq 0 ] || die "$fails checks failed"
+if [ $fails -ne 0 ]; then
+	echo "---- UDP counters (kernel of the receiving namespace, OVS ports) ----"
+	cat "$work/udp-counters.log"
+	die "$fails checks failed"
+fi
 exit 0

@@ -47,6 +47,9 @@ def tcp_send(host, port, seconds):
 
 def udp_sink(port, seconds):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # room for every datagram while this process waits for a CPU (as root:
+    # beyond net.core.rmem_max)
+    s.setsockopt(socket.SOL_SOCKET, getattr(socket, 'SO_RCVBUFFORCE', 33), 16 << 20)
     s.bind(('0.0.0.0', port))
     s.settimeout(seconds)
     n, seen = 0, set()
