@@ -136,13 +136,28 @@ worker_cpu() {
 }
 sleep 2	# ports up, link checks done
 
+# wait (up to 10 s) for a sink writing to $1 to be bound
+sink_ready() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "  sink not ready after 10 s"
+}
 udp() {	# from-ns to-ns to-addr count port -> received
 	ns $2 "$traffic" udp-sink $5 2 >"$work/udp.out" &
 	local sink=$!
-	sleep 0.3
+	sink_ready "$work/udp.out"
 	ns $1 "$traffic" udp-send $3 $5 $4 600
 	wait $sink
-	awk '{ print $2 }' "$work/udp.out"
+	awk '$1 == "udp-sink" { print $2 }' "$work/udp.out"
+	# where datagrams were lost, should a check fail
+	{
+		echo "udp to $3:"
+		ns $2 awk '/^Udp:/' /proc/net/snmp
+		"$emu" ctl --dir "$work/emu" stats
+	} >>"$work/udp-counters.log" 2>&1
 }
 if [ $ex = l3fwd-power ]; then
 	c0=$(worker_cpu)
@@ -188,5 +203,9 @@ want=0
 [ $ex = skeleton ] && want=130
 [ $rc -eq $want ] && pass "$ex under mana-emu --strict ended with $rc, no violation" ||
 	{ tail -n 15 "$work/app.log"; failed "exit status $rc"; }
-[ $fails -eq 0 ] || die "$fails checks failed"
+if [ $fails -ne 0 ]; then
+	echo "---- UDP counters (receiving kernel, emulator) ----"
+	cat "$work/udp-counters.log"
+	die "$fails checks failed"
+fi
 exit 0

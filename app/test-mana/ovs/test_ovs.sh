@@ -134,22 +134,31 @@ flows() {
 }
 flows || die "flows"
 
+# wait (up to 10 s) for a sink writing to $1 to be bound
+sink_ready() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "  sink not ready after 10 s"
+}
 tcp() {	# seconds -> bytes received; prints the rate
 	local out
 	ns $ns1 "$here/traffic.py" tcp-sink 5001 $(($1 + 10)) >"$work/tcp.out" &
 	local sink=$!
-	sleep 0.3
+	sink_ready "$work/tcp.out"
 	ns $ns0 "$here/traffic.py" tcp-send 10.70.0.2 5001 "$1"
 	wait $sink
-	cat "$work/tcp.out"
+	grep '^tcp-sink' "$work/tcp.out"
 }
 udp() {	# count size -> datagrams received
 	ns $ns1 "$here/traffic.py" udp-sink 5002 2 >"$work/udp.out" &
 	local sink=$!
-	sleep 0.3
+	sink_ready "$work/udp.out"
 	ns $ns0 "$here/traffic.py" udp-send 10.70.0.2 5002 "$1" "$2"
 	wait $sink
-	awk '{ print $2 }' "$work/udp.out"
+	awk '$1 == "udp-sink" { print $2 }' "$work/udp.out"
 	# where datagrams were lost, should a check fail
 	{
 		echo "udp $1 x $2:"
@@ -171,7 +180,7 @@ during() {	# description, command...
 	shift
 	ns $ns1 "$here/traffic.py" tcp-sink 5003 $((secs * 2 + 15)) >"$work/during.out" &
 	local sink=$!
-	sleep 0.3
+	sink_ready "$work/during.out"
 	ns $ns0 "$here/traffic.py" tcp-send 10.70.0.2 5003 $((secs * 2)) &
 	local src=$!
 	sleep 1
@@ -181,7 +190,7 @@ during() {	# description, command...
 	t1=$(date +%s%N)
 	wait $src
 	wait $sink
-	read -r _ bytes _ <"$work/during.out"
+	read -r _ bytes _ < <(grep '^tcp-sink' "$work/during.out")
 	if [ $rc -ne 0 ]; then
 		failed "$what: exit $rc"
 	elif [ "${bytes:-0}" -gt 100000 ]; then

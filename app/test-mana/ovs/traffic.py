@@ -5,6 +5,7 @@
 # Kernel TCP and UDP traffic for test_ovs.sh, run in the two network
 # namespaces on either side of the bridge.
 #
+# Sinks print "ready" once bound, then their result line.
 #   traffic.py tcp-sink PORT SECONDS          prints "tcp-sink BYTES SECONDS"
 #   traffic.py tcp-send HOST PORT SECONDS     streams until SECONDS pass
 #   traffic.py udp-sink PORT SECONDS          prints "udp-sink COUNT"
@@ -19,6 +20,7 @@ def tcp_sink(port, seconds):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(('0.0.0.0', port))
     s.listen(1)
+    print('ready', flush=True)
     s.settimeout(seconds)
     c, _ = s.accept()
     c.settimeout(seconds)
@@ -51,6 +53,7 @@ def udp_sink(port, seconds):
     # beyond net.core.rmem_max)
     s.setsockopt(socket.SOL_SOCKET, getattr(socket, 'SO_RCVBUFFORCE', 33), 16 << 20)
     s.bind(('0.0.0.0', port))
+    print('ready', flush=True)
     s.settimeout(seconds)
     n, seen = 0, set()
     try:
