@@ -31,8 +31,8 @@ fi
 PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev dpdk-doc
 	rdma-core libibverbs-dev ibverbs-providers
-	meson ninja-build pkg-config gcc python3 python3-pyelftools
-	iproute2 ethtool xz-utils valgrind
+	meson ninja-build pkg-config gcc make python3 python3-pyelftools
+	iproute2 ethtool xz-utils valgrind openvswitch-switch-dpdk
 	# scripts/rdma-core.sh builds rdma-core with these; the build-rdma-core test uses strace
 	cmake libnl-3-dev libnl-route-3-dev strace
 )

@@ -7,7 +7,8 @@
 #   run_driver.sh <build dir> <test program> strict|lax <case>
 #
 # strict: any emulator violation fails the run. EAL files stay in the build tree.
-# MANA_TEST_EMU_ARGS adds mana-emu options (another device configuration).
+# MANA_TEST_EMU_ARGS adds mana-emu options (another device configuration);
+# MANA_TEST_MEM picks the EAL memory mode (../common/mem-mode.sh).
 set -u
 build=$(cd "${1:?build dir}" && pwd)
 prog=${2:?test program}
@@ -16,16 +17,18 @@ case=${4:?case name}
 
 work=$build/app/test-mana/driver/run-$case
 source "$(dirname "$0")/../common/emu-run.sh"
+source "$(dirname "$0")/../common/mem-mode.sh"
 emu_run_setup "$build" "$work"
+mem_mode_setup 512 "$work"
 
 emu_args=(--ports 2)
 [ "$mode" = strict ] && emu_args+=(--strict)
 # extra emulator options, e.g. MANA_TEST_EMU_ARGS="--max-wr 2048 --no-coalescing"
 read -r -a extra <<<"${MANA_TEST_EMU_ARGS:-}"
 emu_args+=("${extra[@]}")
-"$emu" "${emu_args[@]}" -- "$prog" -l 0 -d librte_net_mana.so -a 7870:00:00.0 \
-	--no-huge -m 512 --file-prefix "d-$case" --log-level 'pmd.net.mana.*:notice' \
+mem_run "$emu" "${emu_args[@]}" -- "$prog" -l 0 -d librte_net_mana.so -a 7870:00:00.0 \
+	"${mem_args[@]}" --file-prefix "d-$case" --log-level 'pmd.net.mana.*:notice' \
 	-- "$case"
 rc=$?
-rm -rf "$work"
+cd / && rm -rf "$work"
 exit $rc

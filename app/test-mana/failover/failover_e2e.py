@@ -60,7 +60,9 @@ class Forwarder:
         self.off = 0
         self.lines = []		# log lines other than counters
         self.last_stats = ''
-        eal = ['-l', a.lcores, '-d', 'librte_net_mana.so', '--no-huge', '-m', '256',
+        # EAL's memory mode from test_failover.sh (common/mem-mode.sh)
+        mem = os.environ.get('MANA_TEST_MEM_ARGS', '--no-huge -m 256').split()
+        eal = ['-l', a.lcores, '-d', 'librte_net_mana.so'] + mem + [
                '--file-prefix', 'failover', '-a', '%s,mac=%s' % (PCI_A, VNIC_MAC),
                '--log-level', 'pmd.net.mana.*:notice']
         # --seconds: a bound of its own, should this script be killed

@@ -42,7 +42,10 @@ mkdir -p "$work/emu"
 export LD_LIBRARY_PATH=$plugin_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export RUNTIME_DIRECTORY=$work
 cd "$work"
-unshare -n "$py" "$here/failover_e2e.py" --emu "$emu" --prog "$prog" \
+source "$here/../common/mem-mode.sh"
+mem_mode_setup 256 "$run"
+export MANA_TEST_MEM_ARGS="${mem_args[*]}"
+mem_run unshare -n "$py" "$here/failover_e2e.py" --emu "$emu" --prog "$prog" \
 	--emu-dir "$work/emu" --log "$run/forwarder.log" "$@"
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -38,7 +38,9 @@ failed() { echo "FAIL: $*"; fail=1; }
 source "$(dirname "$0")/../common/emu-run.sh"
 # 2048-entry queues need a later rdma-core than Debian 12's (libmana v44: 256)
 case $scenario in unequal*) export MANA_TEST_RDMA_CORE=56.1 ;; esac
+source "$(dirname "$0")/../common/mem-mode.sh"
 emu_run_setup "$build" "$work" testpmd
+mem_mode_setup 1024 "$work"
 
 mode=${scenario%-*}
 queues=${scenario##*-}
@@ -54,7 +56,7 @@ unequal-*) echo "FAIL: unknown queue count in $scenario"; exit 2 ;;
 *) echo "FAIL: unknown queue count in $scenario"; exit 2 ;;
 esac
 
-eal=(-l 0-1 -d librte_net_mana.so --no-huge -m 1024 --file-prefix "smoke-$scenario"
+eal=(-l 0-1 -d librte_net_mana.so "${mem_args[@]}" --file-prefix "smoke-$scenario"
      --log-level 'pmd.net.mana.*:info')
 
 # MACs of the two vPorts, pinned so the test knows them before testpmd runs.
@@ -75,7 +77,7 @@ testpmd=(dpdk-testpmd)
 start_testpmd() {
 	mkfifo "$work/stdin"
 	exec 3<>"$work/stdin"
-	"$emu" "${emu_args[@]}" -- "${testpmd[@]}" "$@" <"$work/stdin" >"$log" 2>&1 &
+	"${mem_prefix[@]}" "$emu" "${emu_args[@]}" -- "${testpmd[@]}" "$@" <"$work/stdin" >"$log" 2>&1 &
 	emu_pid=$!
 }
 
@@ -302,7 +304,7 @@ azure|select)
 		dev=(-a "$pci,mac=$mac1")
 		want_mac=$mac1
 	fi
-	args=(-l 0-1 -d librte_net_mana.so --no-huge -m 1024 --file-prefix "smoke-$scenario"
+	args=(-l 0-1 -d librte_net_mana.so "${mem_args[@]}" --file-prefix "smoke-$scenario"
 	      "${dev[@]}" -- --forward-mode=txonly --auto-start --txd=128 --rxd=128
 	      --stats 2)
 	[ "$queues" = 8 ] && args+=(--nb-cores=1 --txq=8 --rxq=8)

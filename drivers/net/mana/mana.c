@@ -335,6 +335,28 @@ mana_kernel_mtu_set(struct mana_priv *priv, uint16_t mtu)
 	return ret;
 }
 
+/*
+ * A started port's RX buffers cannot take @p mtu: say in one line all it
+ * takes, so the restart the user does next succeeds.
+ */
+static void
+mtu_refused_log(struct rte_eth_dev *dev, const struct mana_rxq *rxq, uint16_t mtu)
+{
+	uint32_t frame = mana_rx_frame_size(mtu);
+	bool scatter = rxq->conf.offloads & RTE_ETH_RX_OFFLOAD_SCATTER;
+	uint32_t nsge = (frame + rxq->seg_size - 1) / rxq->seg_size;
+
+	if (scatter && nsge <= MANA_RX_MAX_SGE)
+		DRV_LOG(ERR, "port %u: MTU %u (%u-byte frames) does not fit rxq %u's posted buffers (%u bytes): stop the port, set the MTU, then start it",
+			dev->data->port_id, mtu, frame, rxq->queue_id, rxq->wqe_capacity);
+	else
+		DRV_LOG(ERR, "port %u: MTU %u (%u-byte frames) does not fit rxq %u's %u-byte mbufs: stop the port, set the MTU, and before starting it %s%u bytes after the headroom",
+			dev->data->port_id, mtu, frame, rxq->queue_id, rxq->seg_size,
+			scatter ? "set the queue up with mbufs of at least " :
+			"enable RTE_ETH_RX_OFFLOAD_SCATTER on the queue or set it up with mbufs of at least ",
+			scatter ? (frame + MANA_RX_MAX_SGE - 1) / MANA_RX_MAX_SGE : frame);
+}
+
 static int
 mana_dev_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
@@ -351,8 +373,7 @@ mana_dev_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 			if (rxq != NULL && rxq->active &&
 			    mana_rx_frame_size(mtu) > rxq->wqe_capacity) {
-				DRV_LOG(ERR, "port %u: MTU %u does not fit rxq %u buffers (%u bytes): stop the port first",
-					dev->data->port_id, mtu, i, rxq->wqe_capacity);
+				mtu_refused_log(dev, rxq, mtu);
 				return -EINVAL;
 			}
 		}
@@ -968,6 +989,9 @@ mana_priv_open(struct mana_priv *priv, struct ibv_device *ibdev)
 	if (maxd > MANA_LIBMANA44_MAX_DESC && mana_libmana_caps_queues(priv->ctx))
 		maxd = MANA_LIBMANA44_MAX_DESC;
 	priv->max_desc = (uint16_t)RTE_MIN(rte_align32prevpow2(maxd), 32768u);
+	if (priv->max_desc <= 256)
+		INIT_LOG(NOTICE, "%s: queues of at most %u descriptors (libmana of rdma-core 44 to 48 and its kernels): in OVS-DPDK set options:n_rxq_desc=%u options:n_txq_desc=%u on each dpdk port (OVS asks for 2048; newer rdma-core and kernels allow it)",
+			 ibdev->name, priv->max_desc, priv->max_desc, priv->max_desc);
 	priv->max_queues = (uint16_t)RTE_MIN(RTE_MIN(
 		(uint32_t)priv->dev_attr.orig_attr.max_qp,
 		(uint32_t)priv->dev_attr.orig_attr.max_cq / 2),

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
@@ -22,6 +21,11 @@
  * read the pointer with an acquire load and never write. A replaced table
  * goes on a retired list that is freed only when no burst can run (port
  * stopped or closed), so a reader never sees freed memory.
+ *
+ * Nothing here allocates from, or waits on, DPDK's heap: EAL calls the
+ * memory-event callback with its heap lock held (and the memory hotplug
+ * lock taken for writing), so an rte_malloc() there spins for good. The
+ * array and the tables are libc memory; only this process reads them.
  */
 
 static struct mana_mr_table *
@@ -30,8 +34,7 @@ mr_table_build(struct mana_mr_ctl *ctl)
 	struct mana_mr_table *t;
 	uint32_t i, j;
 
-	t = rte_zmalloc("mana_mr_table", sizeof(*t) +
-			ctl->n_mrs * sizeof(struct mana_mr_entry), 0);
+	t = calloc(1, sizeof(*t) + ctl->n_mrs * sizeof(struct mana_mr_entry));
 	if (t == NULL)
 		return NULL;
 	for (i = 0; i < ctl->n_mrs; i++) {
@@ -371,7 +374,7 @@ mana_mr_gc(struct mana_priv *priv)
 	while (ctl->retired != NULL) {
 		t = ctl->retired;
 		ctl->retired = t->retired_next;
-		rte_free(t);
+		free(t);
 	}
 	rte_spinlock_unlock(&ctl->lock);
 }
@@ -404,11 +407,11 @@ mana_mr_release(struct mana_priv *priv)
 	ctl->cap_mrs = 0;
 	t = ctl->table;
 	__atomic_store_n(&ctl->table, NULL, __ATOMIC_RELEASE);
-	rte_free(t);
+	free(t);
 	while (ctl->retired != NULL) {
 		t = ctl->retired;
 		ctl->retired = t->retired_next;
-		rte_free(t);
+		free(t);
 	}
 	rte_spinlock_unlock(&ctl->lock);
 }
