@@ -54,6 +54,13 @@ esac
 if [ -z "${MANA_FS_NETNS:-}" ]; then
 	unshare -n true 2>/dev/null ||
 		{ echo "SKIP: cannot create a network namespace (unshare -n, needs root)"; exit 77; }
+	if [ "$case_name" = bug-port0 ]; then
+		# The control shows failsafe 22.11's bug, whose effects after the
+		# removal vary (seen once in seven runs: testpmd's stop never ended
+		# with the bursts of port 0 reset): one more attempt, said loudly.
+		MANA_FS_NETNS=1 unshare -n "$0" "$@" && exit 0
+		echo "RETRY: failsafe bug-port0 control failed once; second attempt"
+	fi
 	MANA_FS_NETNS=1 exec unshare -n "$0" "$@"
 fi
 
