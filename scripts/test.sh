@@ -5,8 +5,17 @@
 # Sets everything up on a Debian 12 machine, builds, and runs every test
 # suite (all but `perf`). Ends with the line "N passed, N failed".
 #
-#   scripts/test.sh                  # everything
-#   scripts/test.sh --suite unit     # extra arguments go to `meson test`
+#   scripts/test.sh                  # everything: this machine's suite, then every leg
+#   scripts/test.sh --suite unit     # extra arguments go to `meson test` (no legs)
+#   scripts/test.sh --leg NAME       # set up, then run only the leg scripts/legs/NAME.sh
+#
+# Legs are the runs on other bases (another Debian release in a root, DPDK
+# built from source, packages, another CPU). Each is a script
+# scripts/legs/NAME.sh called as `NAME.sh LOG`: it appends one JSON object per
+# test case to LOG ({"name": ..., "result": "OK" | "FAIL" | "SKIP"}, the
+# shape of meson's testlog.json; copying meson's lines is fine) and exits
+# non-zero if any failed. A leg that fails without logging counts as one
+# failed case "leg:NAME". MANA_TEST_LEGS="a b" picks legs ("none": no legs).
 #
 # BUILD_DIR overrides the build directory (default: build/ in the checkout).
 #
@@ -59,16 +68,61 @@ else
 fi
 
 args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(--no-suite perf)
+only_leg=
+if [ "${1:-}" = --leg ]; then
+	[ -n "${2:-}" ] && [ -f "$top/scripts/legs/$2.sh" ] ||
+		{ echo "test.sh: no leg '${2:-}' (the legs are scripts/legs/*.sh)" >&2; exit 2; }
+	only_leg=$2
+	args=()
+fi
+with_legs=
+[ ${#args[@]} -gt 0 ] || { args=(--no-suite perf); with_legs=1; }
 
 rc=0
-meson test -C "$build" --print-errorlogs "${args[@]}" || rc=$?
+logs=()
+if [ -z "$only_leg" ]; then
+	meson test -C "$build" --print-errorlogs "${args[@]}" || rc=$?
+	logs+=("$build/meson-logs/testlog.json")
+fi
 
-# Count test cases from the log meson writes (one JSON object per line).
-/usr/bin/python3 - "$build/meson-logs/testlog.json" <<'PY'
+# The legs, in name order, each timed.
+legs=()
+if [ -n "$only_leg" ]; then
+	legs=("$only_leg")
+elif [ -n "$with_legs" ] && [ "${MANA_TEST_LEGS:-}" != none ]; then
+	if [ -n "${MANA_TEST_LEGS:-}" ]; then
+		read -r -a legs <<<"$MANA_TEST_LEGS"
+	else
+		for f in "$top"/scripts/legs/*.sh; do
+			[ -f "$f" ] && legs+=("$(basename "$f" .sh)")
+		done
+	fi
+fi
+legdir=$build/meson-logs/legs
+mkdir -p "$legdir"
+for leg in "${legs[@]}"; do
+	log=$legdir/$leg.json
+	: >"$log"
+	echo "=== leg $leg: start $(date -u +%H:%M:%S)"
+	t0=$(date +%s)
+	lrc=0
+	bash "$top/scripts/legs/$leg.sh" "$log" || lrc=$?
+	echo "=== leg $leg: exit $lrc after $(($(date +%s) - t0)) s"
+	if [ "$lrc" != 0 ]; then
+		rc=1
+		[ -s "$log" ] || echo "{\"name\": \"leg:$leg\", \"result\": \"FAIL\"}" >"$log"
+	fi
+	logs+=("$log")
+done
+
+# Count test cases from the logs (one JSON object per line).
+/usr/bin/python3 - "${logs[@]}" <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for line in open(sys.argv[1]):
+lines = []
+for path in sys.argv[1:]:
+    lines += open(path).read().splitlines()
+for line in lines:
     line = line.strip()
     if not line:
         continue
