@@ -303,8 +303,13 @@ int emu_sq_process(struct emu_dev *dev, struct emu_wq *wq);
 /* emu_rx.c */
 void emu_rx_frame(struct emu_dev *dev, uint32_t vport, uint8_t *frame, uint32_t len);
 int emu_rx_flush(struct emu_dev *dev, bool force);
+
+/* emu_rss.c */
 void emu_rss_table_build(uint32_t (*tt)[16], const uint8_t key[EMU_RSS_KEY_SIZE]);
 uint32_t emu_rss_hash_tbl(uint32_t (*tt)[16], const uint8_t *in, uint32_t len);
+/** NDIS hash type of @p frame (0: none) and its Toeplitz input, *n bytes. */
+uint32_t emu_rss_input(const uint8_t *frame, uint32_t len, uint8_t in[EMU_RSS_MAX_INPUT],
+		       uint32_t *n);
 
 /* emu_wire.c */
 int emu_fring_init(struct emu_fring *r, uint32_t size);

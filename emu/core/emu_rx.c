@@ -9,82 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mana_rss.h"
+#include <netinet/in.h>
+
 #include "emu_priv.h"
-
-/* ------------------------------------------------------------------------ */
-/* Toeplitz by table: tt[p][v] = hash contribution of nibble v at nibble    */
-/* position p of the input (4.5 KiB per key: stays in L1)                   */
-/* ------------------------------------------------------------------------ */
-
-void
-emu_rss_table_build(uint32_t (*tt)[16], const uint8_t key[EMU_RSS_KEY_SIZE])
-{
-	uint32_t p, v, b;
-
-	for (p = 0; p < 2 * EMU_RSS_MAX_INPUT; p++) {
-		uint32_t bit_hash[4];
-
-		for (b = 0; b < 4; b++) {
-			uint32_t i = 4 * p + b;		/* input bit index, MSB first */
-			uint32_t byte = i / 8, sh = i % 8;
-			uint64_t w = ((uint64_t)key[byte] << 32) |
-				     ((uint64_t)key[byte + 1] << 24) |
-				     ((uint64_t)key[byte + 2] << 16) |
-				     ((uint64_t)key[byte + 3] << 8) |
-				     (uint64_t)key[byte + 4];
-
-			bit_hash[b] = (uint32_t)(w >> (8 - sh));
-		}
-		for (v = 0; v < 16; v++) {
-			uint32_t h = 0;
-
-			for (b = 0; b < 4; b++)
-				if (v & (0x8u >> b))
-					h ^= bit_hash[b];
-			tt[p][v] = h;
-		}
-	}
-}
-
-uint32_t
-emu_rss_hash_tbl(uint32_t (*tt)[16], const uint8_t *in, uint32_t len)
-{
-	uint32_t h = 0, i;
-
-	for (i = 0; i < len; i++)
-		h ^= tt[2 * i][in[i] >> 4] ^ tt[2 * i + 1][in[i] & 0xF];
-	return h;
-}
-
-/* Build the NDIS-ordered byte input of @p f; returns its length. */
-static uint32_t
-emu_rss_bytes(const struct mana_rss_fields *f, uint8_t *out)
-{
-	uint32_t alen;
-
-	switch (f->hash_type) {
-	case NDIS_HASH_IPV4:
-	case NDIS_HASH_TCP_IPV4:
-	case NDIS_HASH_UDP_IPV4:
-		alen = 4;
-		break;
-	case NDIS_HASH_IPV6:
-	case NDIS_HASH_TCP_IPV6:
-	case NDIS_HASH_UDP_IPV6:
-		alen = 16;
-		break;
-	default:
-		return 0;
-	}
-	memcpy(out, f->src, alen);
-	memcpy(out + alen, f->dst, alen);
-	if (f->hash_type == NDIS_HASH_IPV4 || f->hash_type == NDIS_HASH_IPV6)
-		return 2 * alen;
-	emu_wr16(out + 2 * alen, f->sport);
-	emu_wr16(out + 2 * alen + 2, f->dport);
-	return 2 * alen + 4;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Checksum verification, written independently of DPDK's helpers          */
@@ -379,7 +306,6 @@ void
 emu_rx_frame(struct emu_dev *dev, uint32_t vport, uint8_t *frame, uint32_t len)
 {
 	struct emu_vport *vp = &dev->vport[vport];
-	struct mana_rss_fields f;
 	uint8_t in[EMU_RSS_MAX_INPUT];
 	struct emu_wq *rq;
 	uint32_t flags = 0, hash = 0, ht, n, limit;
@@ -428,16 +354,13 @@ emu_rx_frame(struct emu_dev *dev, uint32_t vport, uint8_t *frame, uint32_t len)
 		frame += 4;
 		len -= 4;
 	}
-	ht = mana_rss_parse(frame, len, &f);
+	ht = emu_rss_input(frame, len, in, &n);
 	if (ht != 0) {
-		n = emu_rss_bytes(&f, in);
-		if (n != 0) {
-			hash = emu_rss_hash_tbl(vp->tt, in, n);
-			flags |= MANA_VAL(MANA_RXCOMP_RX_HASHTYPE, ht);
-		}
+		hash = emu_rss_hash_tbl(vp->tt, in, n);
+		flags |= MANA_VAL(MANA_RXCOMP_RX_HASHTYPE, ht);
 	}
 	rq = (vp->rss_enable && (flags & MANA_VAL(MANA_RXCOMP_RX_HASHTYPE, 0x1FF))) ?
-		vp->table[mana_rss_table_index(hash)] : vp->default_rq;
+		vp->table[hash & (EMU_RSS_TABLE_SIZE - 1)] : vp->default_rq;
 	if (rq == NULL || rq->error) {
 		vp->st.rx_drop_disabled++;
 		return;

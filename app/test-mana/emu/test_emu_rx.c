@@ -155,6 +155,15 @@ test_rss_vectors(void)
 			MTEST_ASSERT_EQ(MANA_GET(c.cqe_data, MANA_RXCOMP_RX_HASHTYPE), type);
 		}
 	}
+	/* an IPv4 fragment (MF set) of UDP: address-only type and hash */
+	len = fx_frame4(frame, f.mac, f.mac, IPPROTO_UDP,
+			fx_ip4(vecs[0].src[0], vecs[0].src[1], vecs[0].src[2], vecs[0].src[3]),
+			fx_ip4(vecs[0].dst[0], vecs[0].dst[1], vecs[0].dst[2], vecs[0].dst[3]),
+			vecs[0].sport, vecs[0].dport, 16);
+	frame[14 + 6] |= 0x20;
+	MTEST_ASSERT_EQ(rx_which(&f, frame, len, &c), (int)((vecs[0].h_ip & 63) % 4));
+	MTEST_ASSERT_EQ(MANA_GET(c.cqe_data, MANA_RXCOMP_RX_HASHTYPE), NDIS_HASH_IPV4);
+	MTEST_ASSERT_EQ(c.cqe_data[4], vecs[0].h_ip);
 	/* non-IP: no hash, default RX object (the last RQ) */
 	memset(frame, 0, 64);
 	memcpy(frame, f.mac, 6);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The dpdk-mana authors
  *
- * RSS as the device applies it: Toeplitz input construction for the NDIS
- * hash types, frame classification, and the 64-entry queue choice.
+ * The tests' reference RSS: which queue the device must pick for a frame
+ * (NDIS hash type, Toeplitz input, 64-entry table), computed with DPDK's
+ * rte_softrss() so that it shares no code with the emulator's own Toeplitz.
  */
 
 #ifndef MANA_RSS_H
