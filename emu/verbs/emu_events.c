@@ -52,7 +52,7 @@ evq_signal(struct emu_evq *q, bool readable)
 
 void
 emu_evq_push(struct emu_evq *q, const uint64_t words[2], uint32_t len,
-	     struct emu_cq *cq)
+	     struct emu_ucq *cq)
 {
 	struct emu_event *e;
 
@@ -73,7 +73,7 @@ emu_evq_push(struct emu_evq *q, const uint64_t words[2], uint32_t len,
 }
 
 void
-emu_evq_forget_cq(struct emu_evq *q, struct emu_cq *cq)
+emu_evq_forget_cq(struct emu_evq *q, struct emu_ucq *cq)
 {
 	uint32_t i, kept = 0;
 

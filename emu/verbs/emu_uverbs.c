@@ -309,7 +309,7 @@ static int
 cmd_alloc_pd(struct emu_cmd *c)
 {
 	struct ib_uverbs_alloc_pd_resp resp;
-	struct emu_pd *pd;
+	struct emu_upd *pd;
 	int ret;
 
 	if (c->out_len < sizeof(resp))
@@ -330,7 +330,7 @@ cmd_alloc_pd(struct emu_cmd *c)
 }
 
 static void
-pd_free(struct emu_uctx *ctx, struct emu_pd *pd)
+pd_free(struct emu_uctx *ctx, struct emu_upd *pd)
 {
 	emu_pd_destroy(ctx->fn->hw, pd->pdid);
 	obj_free(&pd->obj);
@@ -340,7 +340,7 @@ static int
 cmd_dealloc_pd(struct emu_cmd *c)
 {
 	const struct ib_uverbs_dealloc_pd *cmd = (const void *)c->in;
-	struct emu_pd *pd = obj_get(c->ctx, cmd->pd_handle, EMU_OBJ_PD);
+	struct emu_upd *pd = obj_get(c->ctx, cmd->pd_handle, EMU_OBJ_PD);
 
 	if (pd == NULL)
 		return -EINVAL;
@@ -358,8 +358,8 @@ cmd_reg_mr(struct emu_cmd *c)
 	const struct ib_uverbs_reg_mr *cmd = (const void *)c->in;
 	struct ib_uverbs_reg_mr_resp resp;
 	uint32_t access = cmd->access_flags & ~(uint32_t)IB_UVERBS_ACCESS_OPTIONAL_RANGE;
-	struct emu_pd *pd;
-	struct emu_mr *mr;
+	struct emu_upd *pd;
+	struct emu_umr *mr;
 	int ret;
 
 	if (c->out_len < sizeof(resp))
@@ -406,7 +406,7 @@ cmd_reg_mr(struct emu_cmd *c)
 }
 
 static void
-mr_free(struct emu_uctx *ctx, struct emu_mr *mr)
+mr_free(struct emu_uctx *ctx, struct emu_umr *mr)
 {
 	emu_mr_destroy(ctx->fn->hw, mr->lkey);
 	mr->pd->obj.usecnt--;
@@ -417,7 +417,7 @@ static int
 cmd_dereg_mr(struct emu_cmd *c)
 {
 	const struct ib_uverbs_dereg_mr *cmd = (const void *)c->in;
-	struct emu_mr *mr = obj_get(c->ctx, cmd->mr_handle, EMU_OBJ_MR);
+	struct emu_umr *mr = obj_get(c->ctx, cmd->mr_handle, EMU_OBJ_MR);
 
 	if (mr == NULL)
 		return -EINVAL;
@@ -448,7 +448,7 @@ cmd_create_comp_channel(struct emu_cmd *c)
 static void
 cq_event_cb(void *arg, uint32_t cq_id)
 {
-	struct emu_cq *cq = arg;
+	struct emu_ucq *cq = arg;
 	uint64_t w[2] = { cq->obj.user_handle, 0 };
 
 	(void)cq_id;
@@ -463,7 +463,7 @@ create_cq(struct emu_cmd *c, uint64_t user_handle, uint32_t cqe,
 	struct emu_mana_create_cq ucmd;
 	struct emu_mana_create_cq_resp uresp;
 	struct emu_evq *chan = NULL;
-	struct emu_cq *cq;
+	struct emu_ucq *cq;
 
 	if (comp_vector >= EMU_COMP_VECTORS)
 		return -EINVAL;
@@ -548,7 +548,7 @@ cmd_ex_create_cq(struct emu_cmd *c)
 }
 
 static void
-cq_free(struct emu_uctx *ctx, struct emu_cq *cq)
+cq_free(struct emu_uctx *ctx, struct emu_ucq *cq)
 {
 	(void)ctx;
 	if (cq->chan != NULL) {
@@ -563,7 +563,7 @@ cmd_destroy_cq(struct emu_cmd *c)
 {
 	const struct ib_uverbs_destroy_cq *cmd = (const void *)c->in;
 	struct ib_uverbs_destroy_cq_resp resp;
-	struct emu_cq *cq = obj_get(c->ctx, cmd->cq_handle, EMU_OBJ_CQ);
+	struct emu_ucq *cq = obj_get(c->ctx, cmd->cq_handle, EMU_OBJ_CQ);
 
 	if (c->out_len < sizeof(resp))
 		return -ENOSPC;
@@ -592,9 +592,9 @@ cmd_ex_create_wq(struct emu_cmd *c)
 	struct ib_uverbs_ex_create_wq cmd;
 	struct ib_uverbs_ex_create_wq_resp resp;
 	struct emu_mana_create_wq ucmd;
-	struct emu_pd *pd;
-	struct emu_cq *cq;
-	struct emu_wq *wq;
+	struct emu_upd *pd;
+	struct emu_ucq *cq;
+	struct emu_uwq *wq;
 
 	if (c->in_len < offsetof(struct ib_uverbs_ex_create_wq, create_flags))
 		return -EINVAL;
@@ -642,7 +642,7 @@ cmd_ex_create_wq(struct emu_cmd *c)
 }
 
 static void
-wq_free(struct emu_uctx *ctx, struct emu_wq *wq)
+wq_free(struct emu_uctx *ctx, struct emu_uwq *wq)
 {
 	(void)ctx;
 	wq->pd->obj.usecnt--;
@@ -655,7 +655,7 @@ cmd_ex_destroy_wq(struct emu_cmd *c)
 {
 	struct ib_uverbs_ex_destroy_wq cmd;
 	struct ib_uverbs_ex_destroy_wq_resp resp;
-	struct emu_wq *wq;
+	struct emu_uwq *wq;
 
 	if (c->in_len < sizeof(cmd))
 		return -EINVAL;
@@ -680,7 +680,7 @@ cmd_ex_create_ind(struct emu_cmd *c)
 {
 	const struct ib_uverbs_ex_create_rwq_ind_table *cmd = (const void *)c->in;
 	struct ib_uverbs_ex_create_rwq_ind_table_resp resp;
-	struct emu_ind *t;
+	struct emu_uind *t;
 	uint32_t n, i;
 
 	if (c->in_len < sizeof(*cmd))
@@ -726,7 +726,7 @@ cmd_ex_create_ind(struct emu_cmd *c)
 }
 
 static void
-ind_free(struct emu_uctx *ctx, struct emu_ind *t)
+ind_free(struct emu_uctx *ctx, struct emu_uind *t)
 {
 	uint32_t i;
 
@@ -741,7 +741,7 @@ static int
 cmd_ex_destroy_ind(struct emu_cmd *c)
 {
 	struct ib_uverbs_ex_destroy_rwq_ind_table cmd;
-	struct emu_ind *t;
+	struct emu_uind *t;
 
 	if (c->in_len < sizeof(cmd))
 		return -EINVAL;
@@ -778,8 +778,8 @@ struct qp_req {
 };
 
 static int
-create_qp_raw(struct emu_cmd *c, const struct qp_req *r, struct emu_pd *pd,
-	      struct emu_qp **out)
+create_qp_raw(struct emu_cmd *c, const struct qp_req *r, struct emu_upd *pd,
+	      struct emu_uqp **out)
 {
 	const struct emu_cfg *cfg = &emu_rt.cfg;
 	struct emu_uctx *ctx = c->ctx;
@@ -787,8 +787,8 @@ create_qp_raw(struct emu_cmd *c, const struct qp_req *r, struct emu_pd *pd,
 	struct emu_mana_create_qp_resp uresp;
 	struct emu_wq_obj_attr wa;
 	struct emu_wq_obj_info info;
-	struct emu_cq *scq, *rcq;
-	struct emu_qp *qp;
+	struct emu_ucq *scq, *rcq;
+	struct emu_uqp *qp;
 	uint32_t port;
 	int ret;
 
@@ -866,12 +866,12 @@ create_qp_raw(struct emu_cmd *c, const struct qp_req *r, struct emu_pd *pd,
 }
 
 static void
-rss_unwind(struct emu_uctx *ctx, struct emu_ind *t, uint32_t n)
+rss_unwind(struct emu_uctx *ctx, struct emu_uind *t, uint32_t n)
 {
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		struct emu_wq *wq = t->wqs[i];
+		struct emu_uwq *wq = t->wqs[i];
 
 		if (!wq->hw_live)
 			continue;
@@ -885,16 +885,16 @@ rss_unwind(struct emu_uctx *ctx, struct emu_ind *t, uint32_t n)
 }
 
 static int
-create_qp_rss(struct emu_cmd *c, const struct qp_req *r, struct emu_pd *pd,
-	      struct emu_qp **out)
+create_qp_rss(struct emu_cmd *c, const struct qp_req *r, struct emu_upd *pd,
+	      struct emu_uqp **out)
 {
 	const struct emu_cfg *cfg = &emu_rt.cfg;
 	struct emu_uctx *ctx = c->ctx;
 	struct emu_mana_create_qp_rss ucmd;
 	struct emu_mana_create_qp_rss_resp uresp;
 	struct emu_vport_rx_config rx;
-	struct emu_ind *t;
-	struct emu_qp *qp;
+	struct emu_uind *t;
+	struct emu_uqp *qp;
 	uint32_t port, i, j;
 	int ret;
 
@@ -920,7 +920,7 @@ create_qp_rss(struct emu_cmd *c, const struct qp_req *r, struct emu_pd *pd,
 	if (cfg->kernel2026 && (pd->n_raw_qps == 0 || pd->bound_port != port))
 		return -EINVAL;	/* the vPort is configured by a raw QP first */
 	for (i = 0; i < t->n; i++) {
-		struct emu_wq *wq = t->wqs[i];
+		struct emu_uwq *wq = t->wqs[i];
 
 		if (wq->rss_qp != NULL || wq->cq->user != NULL || wq->pd != pd)
 			return -EINVAL;
@@ -933,7 +933,7 @@ create_qp_rss(struct emu_cmd *c, const struct qp_req *r, struct emu_pd *pd,
 		return -ENOMEM;
 	memset(&uresp, 0, sizeof(uresp));
 	for (i = 0; i < t->n; i++) {
-		struct emu_wq *wq = t->wqs[i];
+		struct emu_uwq *wq = t->wqs[i];
 		struct emu_wq_obj_attr wa;
 		struct emu_wq_obj_info info;
 
@@ -996,8 +996,8 @@ static int
 create_qp(struct emu_cmd *c, const struct qp_req *r,
 	  struct ib_uverbs_create_qp_resp *resp)
 {
-	struct emu_pd *pd;
-	struct emu_qp *qp = NULL;
+	struct emu_upd *pd;
+	struct emu_uqp *qp = NULL;
 	int ret;
 
 	/* the raw packet QP type needs CAP_NET_RAW: we run privileged */
@@ -1092,7 +1092,7 @@ cmd_ex_create_qp(struct emu_cmd *c)
 }
 
 static void
-qp_free(struct emu_uctx *ctx, struct emu_qp *qp)
+qp_free(struct emu_uctx *ctx, struct emu_uqp *qp)
 {
 	struct emu_dev *hw = ctx->fn->hw;
 
@@ -1104,7 +1104,7 @@ qp_free(struct emu_uctx *ctx, struct emu_qp *qp)
 		}
 		qp->ind->obj.usecnt--;
 	} else {
-		struct emu_cq *rcq = qp->rcq;
+		struct emu_ucq *rcq = qp->rcq;
 
 		if (qp->hw_live) {
 			emu_cq_set_event(hw, qp->cq->cq_id, NULL, NULL, -1);
@@ -1129,7 +1129,7 @@ cmd_destroy_qp(struct emu_cmd *c)
 {
 	const struct ib_uverbs_destroy_qp *cmd = (const void *)c->in;
 	struct ib_uverbs_destroy_qp_resp resp;
-	struct emu_qp *qp = obj_get(c->ctx, cmd->qp_handle, EMU_OBJ_QP);
+	struct emu_uqp *qp = obj_get(c->ctx, cmd->qp_handle, EMU_OBJ_QP);
 
 	if (c->out_len < sizeof(resp))
 		return -ENOSPC;
@@ -1369,22 +1369,22 @@ ctx_destroy_objects(struct emu_uctx *ctx)
 				continue;
 			switch (o->type) {
 			case EMU_OBJ_QP:
-				qp_free(ctx, (struct emu_qp *)o);
+				qp_free(ctx, (struct emu_uqp *)o);
 				break;
 			case EMU_OBJ_IND:
-				ind_free(ctx, (struct emu_ind *)o);
+				ind_free(ctx, (struct emu_uind *)o);
 				break;
 			case EMU_OBJ_WQ:
-				wq_free(ctx, (struct emu_wq *)o);
+				wq_free(ctx, (struct emu_uwq *)o);
 				break;
 			case EMU_OBJ_CQ:
-				cq_free(ctx, (struct emu_cq *)o);
+				cq_free(ctx, (struct emu_ucq *)o);
 				break;
 			case EMU_OBJ_MR:
-				mr_free(ctx, (struct emu_mr *)o);
+				mr_free(ctx, (struct emu_umr *)o);
 				break;
 			case EMU_OBJ_PD:
-				pd_free(ctx, (struct emu_pd *)o);
+				pd_free(ctx, (struct emu_upd *)o);
 				break;
 			}
 		}
@@ -1497,7 +1497,7 @@ emu_uverbs_sq_ids(const struct emu_fn *fn, unsigned int port, uint32_t *ids,
 		if (ctx->fn != fn || ctx->dead)
 			continue;
 		TAILQ_FOREACH(o, &ctx->objs, next) {
-			const struct emu_qp *qp = (const void *)o;
+			const struct emu_uqp *qp = (const void *)o;
 
 			if (o->type != EMU_OBJ_QP || qp->rss || !qp->hw_live ||
 			    qp->port != port + 1)

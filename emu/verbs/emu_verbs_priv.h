@@ -69,7 +69,7 @@ struct emu_fn {
 struct emu_event {
 	uint64_t words[2];
 	uint32_t len;			/* 8 (completion) or 16 (async) */
-	struct emu_cq *cq;		/* completion: counted when read */
+	struct emu_ucq *cq;		/* completion: counted when read */
 };
 
 #define EMU_EVQ_CAP 4096u
@@ -114,20 +114,20 @@ struct emu_obj {
 	TAILQ_ENTRY(emu_obj) next;
 };
 
-struct emu_pd {
+struct emu_upd {
 	struct emu_obj obj;
 	uint32_t pdid;			/* GDMA PD */
 	uint32_t bound_port;		/* port of its raw QPs (0 = none) */
 	unsigned int n_raw_qps;
 };
 
-struct emu_mr {
+struct emu_umr {
 	struct emu_obj obj;
-	struct emu_pd *pd;
+	struct emu_upd *pd;
 	uint32_t lkey;
 };
 
-struct emu_cq {
+struct emu_ucq {
 	struct emu_obj obj;
 	uint64_t buf;			/* user VA of the ring */
 	uint32_t cqe;			/* entries (the CQ's depth) */
@@ -137,12 +137,12 @@ struct emu_cq {
 	uint32_t comp_events_reported;	/* completion events the user read */
 };
 
-struct emu_qp;
+struct emu_uqp;
 
-struct emu_wq {
+struct emu_uwq {
 	struct emu_obj obj;
-	struct emu_pd *pd;
-	struct emu_cq *cq;
+	struct emu_upd *pd;
+	struct emu_ucq *cq;
 	uint64_t buf;
 	uint32_t size;
 	uint32_t max_wr;
@@ -150,31 +150,31 @@ struct emu_wq {
 	uint32_t wq_id;
 	uint64_t handle;		/* WQ object, valid while hw_live */
 	bool hw_live;
-	struct emu_qp *rss_qp;		/* RSS QP using it */
+	struct emu_uqp *rss_qp;		/* RSS QP using it */
 };
 
-struct emu_ind {
+struct emu_uind {
 	struct emu_obj obj;
 	uint32_t log_size;
 	uint32_t n;
-	struct emu_wq **wqs;
+	struct emu_uwq **wqs;
 };
 
-struct emu_qp {
+struct emu_uqp {
 	struct emu_obj obj;
 	bool rss;
-	struct emu_pd *pd;
+	struct emu_upd *pd;
 	uint32_t port;			/* 1-based */
 	/* raw (TX) QP */
-	struct emu_cq *cq;		/* send CQ */
-	struct emu_cq *rcq;		/* recv CQ (referenced only) */
+	struct emu_ucq *cq;		/* send CQ */
+	struct emu_ucq *rcq;		/* recv CQ (referenced only) */
 	uint32_t sq_id;
 	uint32_t tx_vp_offset;
 	uint64_t handle;
 	bool hw_live;
 	bool vport_cfg;
 	/* RSS QP */
-	struct emu_ind *ind;
+	struct emu_uind *ind;
 };
 
 /** One ucontext: an open /dev/infiniband/uverbsN after GET_CONTEXT. */
@@ -284,9 +284,9 @@ unsigned int emu_uverbs_sq_ids(const struct emu_fn *fn, unsigned int port,
 struct emu_evq *emu_evq_create(bool comp);
 /** Queue one event (any thread, device lock may be held). */
 void emu_evq_push(struct emu_evq *q, const uint64_t words[2], uint32_t len,
-		  struct emu_cq *cq);
+		  struct emu_ucq *cq);
 /** Forget the queued events of @p cq (it is being destroyed). */
-void emu_evq_forget_cq(struct emu_evq *q, struct emu_cq *cq);
+void emu_evq_forget_cq(struct emu_evq *q, struct emu_ucq *cq);
 /** read() on the user's fd. */
 ssize_t emu_evq_read(struct emu_evq *q, void *buf, size_t len);
 /** Drop one holder: the user's fd (user_close) or a CQ. Frees when none is left. */
