@@ -249,7 +249,7 @@ struct emu_dev {
 	bool thread_mode;
 };
 
-/* emu_exec.c */
+/* emu_db.c: the device list, doorbells and one pass of the device */
 /** Allocate / free the device's shared doorbell FIFO. */
 int emu_db_fifo_create(struct emu_dev *dev);
 void emu_db_fifo_free(struct emu_dev *dev);
@@ -311,7 +311,7 @@ uint32_t emu_rss_hash_tbl(uint32_t (*tt)[16], const uint8_t *in, uint32_t len);
 uint32_t emu_rss_input(const uint8_t *frame, uint32_t len, uint8_t in[EMU_RSS_MAX_INPUT],
 		       uint32_t *n);
 
-/* emu_wire.c */
+/* emu/wire/emu_wire.c: wires beside the core */
 int emu_fring_init(struct emu_fring *r, uint32_t size);
 void emu_fring_fini(struct emu_fring *r);
 int emu_fring_push(struct emu_fring *r, const void *a, uint32_t alen,
@@ -323,7 +323,7 @@ void emu_wire_unwire_locked(struct emu_dev *dev, uint32_t vport);
 void emu_capture_free(struct emu_capture *c);
 int emu_tap_open(const char *ifname);
 
-/* emu_vswitch.c */
+/* emu/wire/emu_vswitch.c */
 void emu_vsw_uplink_input(struct emu_dev *dev, uint32_t vport, uint8_t *frame,
 			  uint32_t len);
 int emu_vsw_poll(struct emu_dev *dev, uint32_t vport);
@@ -333,7 +333,7 @@ void emu_vsw_rx_changed(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_set_mac(struct emu_dev *dev, uint32_t vport);
 void emu_vsw_free(struct emu_vport *vp);
 
-/* emu_exec.c */
+/* emu_db.c: the device list, doorbells and one pass of the device */
 int emu_dev_pass(struct emu_dev *dev);
 void emu_global_lock(void);
 void emu_global_unlock(void);
