@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 The dpdk-mana authors
 #
-# Sets up a Debian 12 machine to build and test dpdk-mana: Debian packages,
+# Sets up a Debian 12 or 13 (or Ubuntu) machine to build and test dpdk-mana: Debian packages,
 # then the DPDK driver-SDK headers matching the installed libdpdk-dev, taken
 # from Debian's dpdk source package into a cache outside the source tree,
 # with that package's drivers/net/mana (Microsoft's upstream driver, built
@@ -51,20 +51,36 @@ install_packages() {
 	$SUDO apt-get install -y -q "${missing[@]}" >/dev/null
 }
 
-# Add deb-src entries mirroring the configured Debian deb entries (same URIs,
-# suites, components and keyring), unless some deb-src entry exists already.
+# Add deb-src entries mirroring the configured deb entries of this release
+# (same URIs, components and keyring; only the suites named after
+# VERSION_CODENAME in /etc/os-release, so third-party repositories are left
+# out on Debian and Ubuntu alike), unless some deb-src entry exists already.
 ensure_deb_src() {
-	local f=/etc/apt/sources.list.d/dpdk-mana-deb-src.sources
-	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	local f=/etc/apt/sources.list.d/dpdk-mana-deb-src.sources lists=() codename
+	shopt -s nullglob
+	lists=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources)
+	shopt -u nullglob
+	if [ ${#lists[@]} -gt 0 ] && grep -qsE '^(Types:.*deb-src|deb-src )' "${lists[@]}"; then
 		return 0
 	fi
-	log "adding deb-src entries for the configured Debian mirrors ($f)"
-	python3 - "$f" <<'PY' | $SUDO tee "$f" >/dev/null
-import glob, re, sys
+	local id codename entries
+	id=$(. /etc/os-release 2>/dev/null && echo "${ID:-} ${ID_LIKE:-}")
+	codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+	case " $id " in
+	*" debian "* | *" ubuntu "*) ;;
+	*) die "not Debian or Ubuntu (/etc/os-release ID: ${id% }): set DPDK_MANA_DPDK_SRC to a DPDK source tarball" ;;
+	esac
+	[ -n "$codename" ] ||
+		die "no VERSION_CODENAME in /etc/os-release: add deb-src entries yourself, or set DPDK_MANA_DPDK_SRC"
+	entries=$(python3 - "$f" "$codename" <<'PY'
+import glob, os, re, sys
+target, codename = sys.argv[1], sys.argv[2]
+def ours(suite):
+    return suite == codename or suite.startswith(codename + '-') or suite.startswith(codename + '/')
 out = []
 # deb822 files
 for path in sorted(glob.glob('/etc/apt/sources.list.d/*.sources')):
-    if path == sys.argv[1]:
+    if path == target:
         continue
     for stanza in re.split(r'\n\s*\n', open(path).read()):
         fields = {}
@@ -77,19 +93,46 @@ for path in sorted(glob.glob('/etc/apt/sources.list.d/*.sources')):
             continue
         if fields.get('Enabled', 'yes').lower() == 'no':
             continue
-        if 'debian' not in fields.get('URIs', ''):
+        suites = [x for x in fields.get('Suites', '').split() if ours(x)]
+        if not suites:
             continue
-        s = ['Types: deb-src']
-        for k in ('URIs', 'Suites', 'Components', 'Signed-By'):
+        s = ['Types: deb-src', 'Suites: ' + ' '.join(suites)]
+        for k in ('URIs', 'Components', 'Signed-By'):
             if k in fields:
                 s.append('%s: %s' % (k, fields[k]))
         out.append('\n'.join(s))
+# one-line files: deb [options] URI SUITE COMPONENTS...
+for path in ['/etc/apt/sources.list'] + sorted(glob.glob('/etc/apt/sources.list.d/*.list')):
+    if not os.path.isfile(path):
+        continue
+    for line in open(path):
+        w = line.split('#', 1)[0].split()
+        if len(w) < 3 or w[0] != 'deb':
+            continue
+        opts = {}
+        if w[1].startswith('['):
+            j = next(i for i, x in enumerate(w) if x.endswith(']'))
+            for o in ' '.join(w[1:j + 1]).strip('[] ').split():
+                if '=' in o:
+                    k, v = o.split('=', 1)
+                    opts[k] = v
+            w = [w[0]] + w[j + 1:]
+        if len(w) < 3 or not ours(w[2]):
+            continue
+        s = ['Types: deb-src', 'URIs: ' + w[1], 'Suites: ' + w[2]]
+        if len(w) > 3:
+            s.append('Components: ' + ' '.join(w[3:]))
+        if 'signed-by' in opts:
+            s.append('Signed-By: ' + opts['signed-by'])
+        out.append('\n'.join(s))
+if not out:
+    sys.exit('setup: error: no deb entry for %s in /etc/apt: add deb-src entries yourself, '
+             'or set DPDK_MANA_DPDK_SRC' % codename)
 print('\n\n'.join(out))
 PY
-	if grep -qsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null; then
-		grep -hsE '^deb .*debian' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-			sed 's/^deb /deb-src /' | $SUDO tee /etc/apt/sources.list.d/dpdk-mana-deb-src.list >/dev/null
-	fi
+) || exit 1
+	log "adding deb-src entries for the configured $codename suites ($f)"
+	printf '%s\n' "$entries" | $SUDO tee "$f" >/dev/null
 	$SUDO apt-get update -q >/dev/null
 }
 
