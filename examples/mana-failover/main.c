@@ -707,9 +707,9 @@ fo_reflect(struct rte_mbuf *m)
 		struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3);
 		uint8_t t[16];
 
-		memcpy(t, ip6->src_addr, 16);
-		memcpy(ip6->src_addr, ip6->dst_addr, 16);
-		memcpy(ip6->dst_addr, t, 16);
+		memcpy(t, &ip6->src_addr, 16);
+		memcpy(&ip6->src_addr, &ip6->dst_addr, 16);
+		memcpy(&ip6->dst_addr, t, 16);
 		proto = ip6->proto;
 		l4 = (uint8_t *)(ip6 + 1);
 	} else {

@@ -150,8 +150,8 @@ mana_rss_parse(const uint8_t *frame, uint32_t len, struct mana_rss_fields *f)
 		memcpy(&ip, frame + off, sizeof(ip));
 		if ((rte_be_to_cpu_32(ip.vtc_flow) >> 28) != 6)
 			return 0;
-		memcpy(f->src, ip.src_addr, 16);
-		memcpy(f->dst, ip.dst_addr, 16);
+		memcpy(f->src, &ip.src_addr, 16);
+		memcpy(f->dst, &ip.dst_addr, 16);
 		f->hash_type = NDIS_HASH_IPV6;
 		off += sizeof(ip);
 		if ((ip.proto == IPPROTO_TCP || ip.proto == IPPROTO_UDP) &&

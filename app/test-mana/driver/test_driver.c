@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_bitops.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -332,8 +333,8 @@ frame_build(uint8_t *buf, uint32_t len, const struct rte_ether_addr *src,
 		h->payload_len = rte_cpu_to_be_16(len - l2 - l3);
 		h->proto = f->proto;
 		h->hop_limits = 64;
-		memcpy(h->src_addr, f->sip6, 16);
-		memcpy(h->dst_addr, f->dip6, 16);
+		memcpy(&h->src_addr, f->sip6, 16);
+		memcpy(&h->dst_addr, f->dip6, 16);
 		if (f->proto == IPPROTO_TCP)
 			((struct rte_tcp_hdr *)l4p)->cksum = 0,
 			((struct rte_tcp_hdr *)l4p)->cksum = rte_ipv6_udptcp_cksum(h, l4p);

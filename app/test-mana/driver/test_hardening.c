@@ -320,8 +320,8 @@ frame_build(uint8_t *buf, uint32_t len, const struct rte_ether_addr *src,
 		h->payload_len = rte_cpu_to_be_16(len - l2 - l3);
 		h->proto = f->proto;
 		h->hop_limits = 64;
-		memcpy(h->src_addr, f->sip6, 16);
-		memcpy(h->dst_addr, f->dip6, 16);
+		memcpy(&h->src_addr, f->sip6, 16);
+		memcpy(&h->dst_addr, f->dip6, 16);
 		if (f->proto == IPPROTO_TCP)
 			((struct rte_tcp_hdr *)l4p)->cksum = 0,
 			((struct rte_tcp_hdr *)l4p)->cksum = rte_ipv6_udptcp_cksum(h, l4p);
@@ -1306,7 +1306,7 @@ fuzz_good(uint8_t *fr, uint32_t *len, bool prepared, uint32_t seed)
 {
 	static const uint64_t offl[] = { 0, F4 | FIP, F4 | FIP | FUDP, F4 | FTCP, F6 | FUDP,
 					 F6 | FTCP };
-	uint16_t seg[4];
+	uint16_t seg[4] = { 0 };	/* seg[0] is looked at even with one segment */
 	unsigned int nseg = 1 + rnd() % 4, k, o = prepared ? rnd() % RTE_DIM(offl) : 0;
 	struct rte_mbuf *m;
 	struct flow f;

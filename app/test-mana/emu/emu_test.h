@@ -345,8 +345,8 @@ fx_frame6(uint8_t *buf, const uint8_t *dst, const uint8_t *src, uint8_t proto,
 	ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4hl + paylen));
 	ip->proto = proto;
 	ip->hop_limits = 64;
-	memcpy(ip->src_addr, sip, 16);
-	memcpy(ip->dst_addr, dip, 16);
+	memcpy(&ip->src_addr, sip, 16);
+	memcpy(&ip->dst_addr, dip, 16);
 	for (i = 0; i < paylen; i++)
 		l4[l4hl + i] = (uint8_t)(i * 5 + 1);
 	if (proto == IPPROTO_UDP) {

@@ -195,7 +195,7 @@ mana_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 }
 
 static const uint32_t *
-mana_dev_supported_ptypes_get(struct rte_eth_dev *dev __rte_unused)
+mana_dev_supported_ptypes_get(MANA_PTYPES_GET_PARAMS(dev))
 {
 	/* from the completion's hash type, or what rte_net_get_ptype() reports */
 	static const uint32_t ptypes[] = {
@@ -212,10 +212,11 @@ mana_dev_supported_ptypes_get(struct rte_eth_dev *dev __rte_unused)
 		RTE_PTYPE_L4_UDP,
 		RTE_PTYPE_L4_FRAG,
 		RTE_PTYPE_L4_SCTP,
-		RTE_PTYPE_UNKNOWN,
+		RTE_PTYPE_UNKNOWN,	/* terminator before 24.03, not counted */
 	};
 
-	return ptypes;
+	RTE_SET_USED(dev);
+	MANA_PTYPES_RETURN(ptypes, RTE_DIM(ptypes) - 1);
 }
 
 /*

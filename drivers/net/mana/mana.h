@@ -22,6 +22,7 @@
 #include <infiniband/manadv.h>
 
 #include "gdma.h"
+#include "mana_compat.h"
 
 /* ---------------------------------------------------------------- logs -- */
 
@@ -693,7 +694,7 @@ void mana_rx_intr_vec_uninstall(struct rte_eth_dev *dev);
 /* ---------------------------------------------------- mana_xstats.c ----- */
 
 /* eth_dev_ops statistics callbacks: 0 (or a count) on success. */
-int mana_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int mana_dev_stats_get(MANA_STATS_GET_PARAMS(dev, stats));
 int mana_dev_stats_reset(struct rte_eth_dev *dev);
 int mana_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 			unsigned int n);

@@ -69,8 +69,9 @@ static const struct mana_xstat_desc mana_tx_xstats[] = {
 #define N_TX RTE_DIM(mana_tx_xstats)
 
 int
-mana_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+mana_dev_stats_get(MANA_STATS_GET_PARAMS(dev, st))
 {
+	MANA_QSTATS_STRUCT *q = MANA_QSTATS(st);
 	uint16_t i;
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
@@ -84,10 +85,10 @@ mana_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->ibytes += rs.bytes;
 		st->ierrors += rs.errors + rs.truncated;
 		st->rx_nombuf += rs.nombuf;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[i] = rs.packets;
-			st->q_ibytes[i] = rs.bytes;
-			st->q_errors[i] = rs.errors + rs.truncated;
+		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			q->q_ipackets[i] = rs.packets;
+			q->q_ibytes[i] = rs.bytes;
+			q->q_errors[i] = rs.errors + rs.truncated;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -98,9 +99,9 @@ mana_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->opackets += txq->stats.packets;
 		st->obytes += txq->stats.bytes;
 		st->oerrors += txq->stats.errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[i] = txq->stats.packets;
-			st->q_obytes[i] = txq->stats.bytes;
+		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			q->q_opackets[i] = txq->stats.packets;
+			q->q_obytes[i] = txq->stats.bytes;
 		}
 	}
 	return 0;
