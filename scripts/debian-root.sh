@@ -32,16 +32,11 @@ cache=${DPDK_MANA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dpdk-mana}
 log() { printf 'debian-root: %s\n' "$*" >&2; }
 die() { printf 'debian-root: error: %s\n' "$*" >&2; exit 1; }
 
-# What the suite needs (as scripts/setup.sh installs on the machine), plus gdb
-# for backtraces and the tools a minbase root lacks.
-PACKAGES=(
-	dpdk dpdk-dev libdpdk-dev dpdk-doc
-	rdma-core libibverbs-dev ibverbs-providers
-	meson ninja-build pkg-config gcc make python3 python3-pyelftools
-	iproute2 ethtool xz-utils valgrind openvswitch-switch-dpdk
-	cmake libnl-3-dev libnl-route-3-dev strace
-	gdb procps kmod util-linux ca-certificates
-)
+# What the suite needs (the list scripts/setup.sh installs on the machine),
+# plus gdb for backtraces and the tools a minbase root lacks.
+mapfile -t PACKAGES < <("$(dirname "${BASH_SOURCE[0]}")/setup.sh" --print-packages)
+[ ${#PACKAGES[@]} -gt 0 ] || die "scripts/setup.sh --print-packages listed nothing"
+PACKAGES+=(gdb procps kmod util-linux ca-certificates)
 
 # The first Debian (not -security) URI of an enabled deb entry in /etc/apt.
 default_mirror() {

@@ -14,6 +14,8 @@
 #                        instead of Debian's source package
 #   DPDK_MANA_CACHE      cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/dpdk-mana)
 #   DPDK_MANA_NO_APT=1   skip package installation (headers only)
+#
+# `setup.sh --print-packages` prints the Debian packages it installs and exits.
 
 set -euo pipefail
 
@@ -21,12 +23,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
-
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || die "not root and no sudo: run as root"
-	SUDO=sudo
-fi
 
 PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev dpdk-doc
@@ -36,6 +32,20 @@ PACKAGES=(
 	# scripts/rdma-core.sh builds rdma-core with these; the build-rdma-core test uses strace
 	cmake libnl-3-dev libnl-route-3-dev strace
 )
+
+# `setup.sh --print-packages`: the list, one a line (scripts/debian-root.sh
+# installs the same in its roots).
+if [ "${1:-}" = --print-packages ]; then
+	printf '%s\n' "${PACKAGES[@]}"
+	exit 0
+fi
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || die "not root and no sudo: run as root"
+	SUDO=sudo
+fi
+
 
 install_packages() {
 	[ "${DPDK_MANA_NO_APT:-0}" = 1 ] && return 0

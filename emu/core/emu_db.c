@@ -299,17 +299,6 @@ emu_db_lost(const struct emu_dev *dev)
 	       atomic_load_explicit(&dev->db_fifo->lost, memory_order_relaxed);
 }
 
-static struct emu_page *
-emu_page_by_id(struct emu_dev *dev, uint32_t id)
-{
-	struct emu_page *pg;
-
-	for (pg = dev->pages; pg != NULL; pg = pg->next)
-		if (pg->id == id)
-			return pg;
-	return NULL;
-}
-
 /* Device lock held: take every store queued so far, in order. */
 int
 emu_db_drain(struct emu_dev *dev, bool removed)
@@ -337,7 +326,7 @@ emu_db_drain(struct emu_dev *dev, bool removed)
 		if (removed)
 			continue;
 		if (pg == NULL || pg->id != page)
-			pg = emu_page_by_id(dev, page);
+			pg = emu_page_find(dev, page);
 		/* a page freed meanwhile: the store went nowhere */
 		if (pg == NULL || pg->zombie)
 			continue;

@@ -550,7 +550,7 @@ emu_mr_translate(struct emu_dev *dev, const struct emu_wq *wq,
 /* Doorbell pages                                                           */
 /* ------------------------------------------------------------------------ */
 
-static struct emu_page *
+struct emu_page *
 emu_page_find(struct emu_dev *dev, uint32_t id)
 {
 	struct emu_page *pg;

@@ -255,6 +255,8 @@ int emu_db_fifo_create(struct emu_dev *dev);
 void emu_db_fifo_free(struct emu_dev *dev);
 /** Device lock held: process every doorbell store queued so far, in order. */
 int emu_db_drain(struct emu_dev *dev, bool removed);
+/** emu_dev.c: the doorbell page with this id, or NULL (device lock held). */
+struct emu_page *emu_page_find(struct emu_dev *dev, uint32_t id);
 /** Take the device lock for a command: doorbell stores made before it come first. */
 void emu_dev_lock_cmd(struct emu_dev *dev);
 
