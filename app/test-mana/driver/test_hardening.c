@@ -45,6 +45,7 @@
 #include "emu_bind.h"
 #include "mana_rss.h"
 #include "mtest.h"
+#include "mtest_eth.h"
 
 #define PCI_ADDR	"7870:00:00.0"
 #define NB_MBUF		16383
@@ -482,31 +483,6 @@ rx_wait(uint16_t port, uint16_t nb_rxq, struct rx_set *s, unsigned int want)
 	return s->n;
 }
 
-static int
-xstat_find(uint16_t port, const char *name, uint64_t *val)
-{
-	struct rte_eth_xstat_name *names;
-	struct rte_eth_xstat *xs;
-	int n = rte_eth_xstats_get_names(port, NULL, 0), i, ret = -ENOENT;
-
-	if (n <= 0)
-		return -EIO;
-	names = calloc(n, sizeof(*names));
-	xs = calloc(n, sizeof(*xs));
-	if (names && xs && rte_eth_xstats_get_names(port, names, n) == n &&
-	    rte_eth_xstats_get(port, xs, n) == n) {
-		for (i = 0; i < n; i++) {
-			if (strcmp(names[xs[i].id].name, name) == 0) {
-				*val = xs[i].value;
-				ret = 0;
-			}
-		}
-	}
-	free(names);
-	free(xs);
-	return ret;
-}
-
 /* ---------------------------------------------------------- hardening */
 
 /* The forge fault, looked up like the rest of the control API. */
@@ -530,7 +506,7 @@ xstat(uint16_t port, const char *name)
 {
 	uint64_t v = 0;
 
-	if (xstat_find(port, name, &v) != 0)
+	if (mtest_xstat(port, name, &v) != 0)
 		return UINT64_MAX;
 	return v;
 }

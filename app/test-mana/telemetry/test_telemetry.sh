@@ -61,7 +61,8 @@ CMDS
 echo "quit" >&3
 exec 3>&-
 
-/usr/bin/python3 - "$work/telemetry.json" "$work/testpmd.log" "$mac0" "$mac1" <<'PY' || fail "telemetry values"
+/usr/bin/python3 - "$work/telemetry.json" "$work/testpmd.log" "$mac0" "$mac1" \
+	"$(pkg-config --modversion libdpdk)" <<'PY' || fail "telemetry values"
 import json, re, sys
 # one JSON object per command, in the order sent
 replies = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith('{')]
@@ -70,6 +71,7 @@ if len(replies) != 6:
 lst, info, st, xs, ls, info1 = [list(r.values())[0] for r in replies]
 log = open(sys.argv[2]).read()
 mac0, mac1 = sys.argv[3].upper(), sys.argv[4].upper()
+dpdk_version = tuple(int(x) for x in sys.argv[5].split('.')[:2])
 bad = []
 def check(what, got, want):
     ok = got == want
@@ -88,7 +90,11 @@ want = [int(x) for x in m.groups()] if m else None
 check('stats = testpmd show port stats', [st.get('ipackets'), st.get('ibytes'), st.get('opackets'), st.get('obytes')], want)
 check('stats ipackets > 1000', (st.get('ipackets') or 0) > 1000, True)
 check('stats errors', [st.get('ierrors'), st.get('oerrors'), st.get('rx_nombuf')], [0, 0, 0])
-check('stats per queue sum', (st.get('q_ipackets') or [0])[0] + (st.get('q_ipackets') or [0, 0])[1], st.get('ipackets'))
+# DPDK 25.11 took the per-queue arrays out of the basic stats; the driver's
+# rx_q<N>_packets xstats carry them there and everywhere
+if 'q_ipackets' in st or dpdk_version < (25, 11):
+    check('stats per queue sum', sum((st.get('q_ipackets') or [0, 0])[:2]), st.get('ipackets'))
+check('xstats per queue sum', xs.get('rx_q0_packets', 0) + xs.get('rx_q1_packets', 0), st.get('ipackets'))
 check('xstats rx_good_packets', xs.get('rx_good_packets'), st.get('ipackets'))
 check('xstats tx_good_bytes', xs.get('tx_good_bytes'), st.get('obytes'))
 q = [k for k in xs if re.match(r'rx_q\d+_', k)]
