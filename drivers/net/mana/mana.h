@@ -677,11 +677,6 @@ void mana_notify_removal(struct rte_eth_dev *dev);
 /** Alarm callback raising RTE_ETH_EVENT_INTR_RMV for @p arg (the port). */
 void mana_rmv_alarm(void *arg);
 
-/** Arm the RX CQ (CQ doorbell, arm bit). 0 on success, a negative errno value otherwise. */
-int mana_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
-/** Drain completion-channel events. 0 on success, a negative errno value otherwise. */
-int mana_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
-
 /**
  * Set up the RX interrupt vector from the queues' completion channels.
  * 0 on success, a negative errno value otherwise.

@@ -313,38 +313,3 @@ mana_rx_intr_vec_uninstall(struct rte_eth_dev *dev)
 	rte_intr_instance_free(h);
 	dev->intr_handle = NULL;
 }
-
-int
-mana_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
-{
-	struct mana_rxq *rxq = dev->data->rx_queues[qid];
-
-	if (rxq == NULL || rxq->channel == NULL)
-		return -EINVAL;
-	if (rxq->removed)
-		return -EIO;
-	if (!rxq->active)
-		return 0;
-	/* spec §6.4: arm through the CQ doorbell, not ibv_req_notify_cq() */
-	mana_rx_cq_doorbell(rxq, 1);
-	rxq->armed = 1;
-	return 0;
-}
-
-int
-mana_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
-{
-	struct mana_rxq *rxq = dev->data->rx_queues[qid];
-	struct ibv_cq *cq;
-	void *ctx;
-	unsigned int n = 0;
-
-	if (rxq == NULL || rxq->channel == NULL)
-		return -EINVAL;
-	rxq->armed = 0;
-	while (ibv_get_cq_event(rxq->channel, &cq, &ctx) == 0)
-		n++;
-	if (n != 0 && rxq->cq != NULL)
-		ibv_ack_cq_events(rxq->cq, n);
-	return 0;
-}
