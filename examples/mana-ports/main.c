@@ -2,8 +2,15 @@
  * Copyright (c) 2026 The dpdk-mana authors
  *
  * mana-ports: lists the ethdev ports of a DPDK application with the facts a
- * MANA user needs to pick one: vPort name, MAC, driver, limits and offloads.
+ * MANA user needs to pick one: vPort name, MAC, driver (and the shared
+ * object it came from, since a distribution's net_mana and dpdk-mana's have
+ * the same name), limits and offloads.
  */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* dladdr */
+#endif
+#include <dlfcn.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,8 +18,23 @@
 #include <string.h>
 
 #include <rte_eal.h>
+#include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+
+/* The shared object (or program) holding @p dev's driver: who owns the port. */
+static const char *
+driver_object(const struct rte_device *dev)
+{
+	const struct rte_driver *drv = dev != NULL ? rte_dev_driver(dev) : NULL;
+	Dl_info dl;
+
+	if (drv == NULL)
+		return "(no driver)";
+	if (dladdr(drv, &dl) == 0 || dl.dli_fname == NULL)
+		return "(unknown)";
+	return dl.dli_fname;
+}
 
 static void
 print_port(uint16_t port)
@@ -34,6 +56,7 @@ print_port(uint16_t port)
 	printf("port %u %s\n", port, name);
 	printf("  driver %s, MAC " RTE_ETHER_ADDR_PRT_FMT "\n", info.driver_name,
 	       RTE_ETHER_ADDR_BYTES(&mac));
+	printf("  driver object %s\n", driver_object(info.device));
 	printf("  queues rx %u tx %u, descriptors %u..%u, MTU %u..%u\n",
 	       info.max_rx_queues, info.max_tx_queues, info.rx_desc_lim.nb_min,
 	       info.rx_desc_lim.nb_max, info.min_mtu, info.max_mtu);

@@ -5,12 +5,17 @@
  * and the control-path ethdev operations.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* dladdr */
+#endif
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <rte_alarm.h>
@@ -1286,6 +1291,98 @@ mana_recover_alarm(void *arg)
 	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_RECOVERY_SUCCESS, NULL);
 }
 
+static struct rte_pci_driver mana_pci_driver;
+
+/* The PCI bus's driver list as seen from one of its entries (TAILQ_PREV). */
+TAILQ_HEAD(mana_pci_drv_list, rte_pci_driver);
+
+/* Whether @p drv, another driver than ours, claims a MANA function. */
+static bool
+mana_pci_claims_mana(const struct rte_pci_driver *drv)
+{
+	const struct rte_pci_id *id;
+
+	if (drv == &mana_pci_driver || drv->id_table == NULL)
+		return false;
+	for (id = drv->id_table; id->vendor_id != 0; id++)
+		if (id->vendor_id == MANA_PCI_VENDOR_ID &&
+		    (id->device_id == MANA_PCI_DEVICE_ID_VF ||
+		     id->device_id == MANA_PCI_DEVICE_ID_PF ||
+		     id->device_id == RTE_PCI_ANY_ID))
+			return true;
+	return false;
+}
+
+/*
+ * The other registered drivers of MANA functions (a distribution's own
+ * net_mana, say), before and after ours on the PCI bus's list: up to @p max
+ * into @p out, their count returned.
+ */
+static unsigned int
+mana_pci_others(struct rte_pci_driver **out, unsigned int max)
+{
+	struct rte_pci_driver *d;
+	unsigned int n = 0;
+
+	if (mana_pci_driver.next.tqe_prev == NULL)
+		return 0;	/* not registered */
+	for (d = TAILQ_PREV(&mana_pci_driver, mana_pci_drv_list, next); d != NULL;
+	     d = TAILQ_PREV(d, mana_pci_drv_list, next))
+		if (mana_pci_claims_mana(d) && n < max)
+			out[n++] = d;
+	for (d = TAILQ_NEXT(&mana_pci_driver, next); d != NULL; d = TAILQ_NEXT(d, next))
+		if (mana_pci_claims_mana(d) && n < max)
+			out[n++] = d;
+	return n;
+}
+
+/* Where @p drv was loaded from (its shared object), for the logs. */
+static const char *
+mana_pci_driver_file(const struct rte_pci_driver *drv)
+{
+	Dl_info info;
+
+	if (dladdr(drv, &info) != 0 && info.dli_fname != NULL)
+		return info.dli_fname;
+	return "(unknown object)";
+}
+
+/* The object this driver was loaded from. */
+static const char *
+mana_pci_self_file(void)
+{
+	return mana_pci_driver_file(&mana_pci_driver);
+}
+
+/*
+ * Whether the user handed MANA functions to another driver:
+ * DPDK_MANA_DRIVER=other (default "dpdk-mana", this driver).
+ */
+static bool
+mana_pci_step_aside(const char *pci)
+{
+	struct rte_pci_driver *others[4];
+	const char *v = getenv("DPDK_MANA_DRIVER");
+	unsigned int n;
+
+	if (v == NULL || *v == '\0' || strcmp(v, "dpdk-mana") == 0)
+		return false;
+	if (strcmp(v, "other") != 0) {
+		INIT_LOG(ERR, "%s: DPDK_MANA_DRIVER=%s: unknown value, use \"dpdk-mana\" (this "
+			 "driver, the default) or \"other\" (a distribution's net_mana); "
+			 "keeping the device", pci, v);
+		return false;
+	}
+	n = mana_pci_others(others, RTE_DIM(others));
+	if (n == 0)
+		INIT_LOG(ERR, "%s: DPDK_MANA_DRIVER=other, but no other driver of MANA functions is "
+			 "loaded: the device stays unused", pci);
+	else
+		INIT_LOG(NOTICE, "%s: DPDK_MANA_DRIVER=other: leaving the device to %s of %s",
+			 pci, others[0]->driver.name, mana_pci_driver_file(others[0]));
+	return true;
+}
+
 static int
 mana_pci_probe(struct rte_pci_driver *pci_drv __rte_unused,
 	       struct rte_pci_device *pci_dev)
@@ -1298,6 +1395,8 @@ mana_pci_probe(struct rte_pci_driver *pci_drv __rte_unused,
 	uint8_t nports = 0;
 	int n, ret = 0;
 
+	if (mana_pci_step_aside(pci))
+		return 1;	/* not ours: EAL tries the next driver */
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
 		INIT_LOG(ERR, "%s: secondary processes are not supported", pci);
 		return -ENOTSUP;
@@ -1373,6 +1472,9 @@ mana_pci_probe(struct rte_pci_driver *pci_drv __rte_unused,
 	ret = created ? 0 : -ENODEV;
 	if (created == 0)
 		INIT_LOG(ERR, "%s: %s has no usable port", pci, ibdev->name);
+	else
+		INIT_LOG(INFO, "%s: %u port(s) driven by dpdk-mana's net_mana %s from %s",
+			 pci, created, MANA_PMD_VERSION, mana_pci_self_file());
 out:
 	ibv_free_device_list(list);
 	if (ret != 0) {
@@ -1456,7 +1558,41 @@ static struct rte_pci_driver mana_pci_driver = {
 	.drv_flags = RTE_PCI_DRV_INTR_RMV,
 };
 
-RTE_PMD_REGISTER_PCI(net_mana, mana_pci_driver);
+/*
+ * Registration, deterministic beside another net_mana (a distribution's,
+ * auto-loaded from the same PMD directory): EAL's PCI bus offers a function
+ * to its drivers in list order and the first that takes it owns it, and the
+ * list is in plugin load order, which is directory order. So this driver
+ * goes to the list as RTE_PMD_REGISTER_PCI would put it, then moves every
+ * other driver of MANA functions already registered behind it (drivers
+ * loaded later land behind it anyway). DPDK_MANA_DRIVER=other makes its
+ * probe decline, so that the next one takes the function.
+ * (RTE_PMD_REGISTER_PCI's own constructor cannot be followed reliably by a
+ * second one: both would have the same priority.)
+ */
+RTE_INIT(mana_pci_register)
+{
+	struct rte_pci_driver *others[4];
+	unsigned int n, i;
+
+	mana_pci_driver.driver.name = "net_mana";
+	rte_pci_register(&mana_pci_driver);
+	n = mana_pci_others(others, RTE_DIM(others));
+	for (i = 0; i < n; i++) {
+		struct rte_pci_driver *d;
+
+		/* only those in front of ours move */
+		for (d = TAILQ_NEXT(&mana_pci_driver, next); d != NULL; d = TAILQ_NEXT(d, next))
+			if (d == others[i])
+				break;
+		if (d != NULL)
+			continue;
+		rte_pci_unregister(others[i]);
+		rte_pci_register(others[i]);
+	}
+}
+/* the PMD's name for dpdk-pmdinfo.py (pmdinfogen: this_pmd_name<N>) */
+static const char this_pmd_name0[] __rte_used = "net_mana";
 RTE_PMD_REGISTER_PCI_TABLE(net_mana, mana_pci_id_map);
 RTE_PMD_REGISTER_KMOD_DEP(net_mana, "* ib_uverbs & mana_ib");
 RTE_PMD_REGISTER_PARAM_STRING(net_mana,
