@@ -78,15 +78,8 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ---------------------------------------------------------------- outer ----
-log=${1:?usage: debian13-coexist.sh LOG}
-touch "$log" && log=$(cd "$(dirname "$log")" && pwd)/$(basename "$log")
-failed=0
-record() {
-	printf '{"name": "%s", "result": "%s"}\n' "$1" "$2" >>"$log"
-	say "$2: $1${3:+ ($3)}"
-	[ "$2" = FAIL ] && failed=1
-	return 0
-}
+source "$top/scripts/leg-record.sh"
+leg_log "${1:-}"
 all=(debian13-root debian13-build debian13-coexist-testpmd-default debian13-coexist-ports-default
      debian13-coexist-testpmd-other debian13-coexist-ports-other)
 if [ "$(id -u)" != 0 ]; then

@@ -86,15 +86,8 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ---------------------------------------------------------------- outer ----
-log=${1:?usage: packages.sh LOG}
-touch "$log" && log=$(cd "$(dirname "$log")" && pwd)/$(basename "$log")
-failed=0
-record() {
-	printf '{"name": "%s", "result": "%s"}\n' "$1" "$2" >>"$log"
-	say "$2: $1${3:+ ($3)}"
-	[ "$2" = FAIL ] && failed=1
-	return 0
-}
+source "$top/scripts/leg-record.sh"
+leg_log "${1:-}"
 cases() {
 	local c
 	for c in build lintian install testpmd purge; do record "packages-$c-$1" "$2" "${3:-}"; done

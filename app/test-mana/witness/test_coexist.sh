@@ -14,13 +14,7 @@
 #
 #   test_coexist.sh <build dir> <sdk dir> <python3> <cc>
 set -u
-build=$(cd "${1:?build dir}" && pwd)
-sdk=${2:?sdk dir}
-python3=${3:?python3}
-cc=${4:?cc}
-here=$(cd "$(dirname "$0")" && pwd)
-
-"$here/build_witness.sh" "$build" "$sdk" "$python3" "$cc" || exit $?
+source "$(dirname "$0")/witness-setup.sh"
 witness_dir=$build/app/test-mana/witness
 work=$witness_dir/run-coexist
 source "$here/../common/emu-run.sh"

@@ -11,13 +11,7 @@
 #
 #   test_testpmd_state.sh <build dir> <sdk dir> <python3> <cc>
 set -u
-build=$(cd "${1:?build dir}" && pwd)
-sdk=${2:?sdk dir}
-python3=${3:?python3}
-cc=${4:?cc}
-here=$(cd "$(dirname "$0")" && pwd)
-
-"$here/build_witness.sh" "$build" "$sdk" "$python3" "$cc" || exit $?
+source "$(dirname "$0")/witness-setup.sh"
 version=$(cut -d' ' -f1 "$sdk/witness/SOURCE")
 [[ $version == 22.11.* ]] || {
 	echo "SKIP: the queue-state defect is net/mana 22.11's, the witness is $version"
