@@ -1315,25 +1315,24 @@ mana_pci_claims_mana(const struct rte_pci_driver *drv)
 
 /*
  * The other registered drivers of MANA functions (a distribution's own
- * net_mana, say), before and after ours on the PCI bus's list: up to @p max
- * into @p out, their count returned.
+ * net_mana, say) in front of ours on the PCI bus's list (@p behind false) or
+ * behind it (@p behind true): up to @p max into @p out, their count returned.
  */
 static unsigned int
-mana_pci_others(struct rte_pci_driver **out, unsigned int max)
+mana_pci_others(bool behind, struct rte_pci_driver **out, unsigned int max)
 {
-	struct rte_pci_driver *d;
+	struct rte_pci_driver *d = &mana_pci_driver;
 	unsigned int n = 0;
 
-	if (mana_pci_driver.next.tqe_prev == NULL)
+	if (d->next.tqe_prev == NULL)
 		return 0;	/* not registered */
-	for (d = TAILQ_PREV(&mana_pci_driver, mana_pci_drv_list, next); d != NULL;
-	     d = TAILQ_PREV(d, mana_pci_drv_list, next))
+	for (;;) {
+		d = behind ? TAILQ_NEXT(d, next) : TAILQ_PREV(d, mana_pci_drv_list, next);
+		if (d == NULL)
+			return n;
 		if (mana_pci_claims_mana(d) && n < max)
 			out[n++] = d;
-	for (d = TAILQ_NEXT(&mana_pci_driver, next); d != NULL; d = TAILQ_NEXT(d, next))
-		if (mana_pci_claims_mana(d) && n < max)
-			out[n++] = d;
-	return n;
+	}
 }
 
 /* Where @p drv was loaded from (its shared object), for the logs. */
@@ -1345,13 +1344,6 @@ mana_pci_driver_file(const struct rte_pci_driver *drv)
 	if (dladdr(drv, &info) != 0 && info.dli_fname != NULL)
 		return info.dli_fname;
 	return "(unknown object)";
-}
-
-/* The object this driver was loaded from. */
-static const char *
-mana_pci_self_file(void)
-{
-	return mana_pci_driver_file(&mana_pci_driver);
 }
 
 /*
@@ -1373,7 +1365,7 @@ mana_pci_step_aside(const char *pci)
 			 "keeping the device", pci, v);
 		return false;
 	}
-	n = mana_pci_others(others, RTE_DIM(others));
+	n = mana_pci_others(true, others, RTE_DIM(others));	/* all are behind by now */
 	if (n == 0)
 		INIT_LOG(ERR, "%s: DPDK_MANA_DRIVER=other, but no other driver of MANA functions is "
 			 "loaded: the device stays unused", pci);
@@ -1474,7 +1466,7 @@ mana_pci_probe(struct rte_pci_driver *pci_drv __rte_unused,
 		INIT_LOG(ERR, "%s: %s has no usable port", pci, ibdev->name);
 	else
 		INIT_LOG(INFO, "%s: %u port(s) driven by dpdk-mana's net_mana %s from %s",
-			 pci, created, MANA_PMD_VERSION, mana_pci_self_file());
+			 pci, created, MANA_PMD_VERSION, mana_pci_driver_file(&mana_pci_driver));
 out:
 	ibv_free_device_list(list);
 	if (ret != 0) {
@@ -1577,16 +1569,8 @@ RTE_INIT(mana_pci_register)
 
 	mana_pci_driver.driver.name = "net_mana";
 	rte_pci_register(&mana_pci_driver);
-	n = mana_pci_others(others, RTE_DIM(others));
-	for (i = 0; i < n; i++) {
-		struct rte_pci_driver *d;
-
-		/* only those in front of ours move */
-		for (d = TAILQ_NEXT(&mana_pci_driver, next); d != NULL; d = TAILQ_NEXT(d, next))
-			if (d == others[i])
-				break;
-		if (d != NULL)
-			continue;
+	n = mana_pci_others(false, others, RTE_DIM(others));
+	for (i = n; i-- > 0;) {	/* nearest last: they keep their order */
 		rte_pci_unregister(others[i]);
 		rte_pci_register(others[i]);
 	}
